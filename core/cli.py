@@ -1,0 +1,182 @@
+"""Headless commands: train, evaluate, predict, download-data. JSON on stdout, people's text on stderr."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+from core.config import DEVICES, OPTIMIZERS, TrainConfig
+from core.models import MODELS
+
+
+class Failure(Exception):
+    """An expected failure: one clear line on stderr, exit code 1."""
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _emit(obj: dict) -> None:
+    print(json.dumps(obj, allow_nan=False), flush=True)
+
+
+def _num(x):
+    """JSON has no NaN: send null instead."""
+    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="main.py", description="TrainDesk: train, watch and probe "
+                                "small PyTorch models. With no command, opens the window.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    d = TrainConfig()
+    t = sub.add_parser("train", help="train a model and save a checkpoint")
+    t.add_argument("--model", default=d.model, choices=list(MODELS))
+    t.add_argument("--epochs", type=int, default=None, help="default: 3 (Fashion-MNIST), "
+                   "300 (line), 1000 (circles), as the seeds")
+    t.add_argument("--batch-size", type=int, default=d.batch_size)
+    t.add_argument("--lr", type=float, default=None, help="default: 0.1, or 0.01 for the line")
+    t.add_argument("--optimizer", default=d.optimizer, choices=OPTIMIZERS)
+    t.add_argument("--weight-decay", type=float, default=0.0)
+    t.add_argument("--hidden-units", type=int, default=d.hidden_units)
+    t.add_argument("--seed", type=int, default=d.seed)
+    t.add_argument("--device", default="auto", choices=DEVICES)
+    t.add_argument("--threads", type=int, default=0, help="CPU threads; 0 measures and picks")
+    t.add_argument("--data-dir", help="folder holding the four Fashion-MNIST files")
+    t.add_argument("--out", default="runs", help="folder for the checkpoint (default: ./runs)")
+    e = sub.add_parser("evaluate", help="test a checkpoint on the Fashion-MNIST test set")
+    e.add_argument("--checkpoint", required=True)
+    e.add_argument("--data-dir")
+    e.add_argument("--device", default="auto", choices=DEVICES)
+    r = sub.add_parser("predict", help="classify image files with a checkpoint")
+    r.add_argument("--checkpoint", required=True)
+    r.add_argument("images", nargs="+", metavar="IMAGE")
+    sub.add_parser("download-data", help="download Fashion-MNIST into the user data folder")
+    return p
+
+
+TOY_DEFAULTS = {"line": {"epochs": 300, "lr": 0.01}, "circles": {"epochs": 1000, "lr": 0.1}}
+
+
+def cmd_train(args) -> int:
+    from core.device import describe
+    from core.models import get_spec
+    from core.trainer import Trainer
+
+    task = get_spec(args.model).task
+    defaults = TOY_DEFAULTS.get(task, {"epochs": 3, "lr": 0.1})
+    config = TrainConfig(model=args.model,
+                         epochs=defaults["epochs"] if args.epochs is None else args.epochs,
+                         batch_size=args.batch_size,
+                         lr=defaults["lr"] if args.lr is None else args.lr,
+                         optimizer=args.optimizer, weight_decay=args.weight_decay,
+                         hidden_units=args.hidden_units, seed=args.seed, device=args.device,
+                         threads=args.threads, data_dir=args.data_dir, log_interval_s=1.0)
+    config.validate()
+    _say(f"Loading data for {args.model} ...")
+    trainer = Trainer(config, log=_say)
+    _say(f"Training {trainer.spec.class_name} on {describe(trainer.device)} "
+         f"for {config.epochs} epochs ({trainer.data.source})")
+    clear = "\r\033[K" if sys.stderr.isatty() else ""  # wipe the live batch line on a terminal
+    for ev in trainer.run():
+        if hasattr(ev, "test_loss"):
+            acc = "" if ev.train_acc is None else f" | Train acc: {ev.train_acc:.2f}%"
+            tacc = "" if ev.test_acc is None else f" | Test acc: {ev.test_acc:.2f}%"
+            if task == "fashion" or ev.epoch % max(1, config.epochs // 10) == 0 or ev.epoch == 1:
+                _say(f"{clear}Epoch {ev.epoch}/{ev.epochs} | Train loss: {ev.train_loss:.5f}{acc} | "
+                     f"Test loss: {ev.test_loss:.5f}{tacc} | {ev.seconds:.1f} s")
+            _emit({"epoch": ev.epoch, "train_loss": _num(ev.train_loss), "train_acc": _num(ev.train_acc),
+                   "test_loss": _num(ev.test_loss), "test_acc": _num(ev.test_acc),
+                   "seconds": ev.seconds})
+        elif task == "fashion" and sys.stderr.isatty():
+            print(f"{clear}  epoch {ev.epoch} batch {ev.batch}/{ev.batches} loss {ev.loss:.4f} "
+                  f"{ev.samples_per_s:,.0f} samples/s", end="", file=sys.stderr, flush=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = trainer.save(Path(args.out) / f"{args.model}-{stamp}")
+    res = trainer.result(checkpoint=str(path))
+    out = {"model_name": res.model_name, "model_loss": _num(res.model_loss),
+           "model_acc": _num(res.model_acc), "training_time": res.training_time,
+           "checkpoint": res.checkpoint}
+    out.update(res.extra)
+    _emit({"result": out})
+    _say(f"Saved {path}")
+    if res.error:
+        _say(res.error)
+        return 1
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from core import checkpoint
+    from core.data import load_fashion_mnist
+    from core.evaluate import evaluate_model
+
+    ckpt = checkpoint.load(args.checkpoint)
+    if ckpt.meta.get("task") != "fashion":
+        raise Failure(f"{args.checkpoint} holds a {ckpt.meta.get('model_id')} model; "
+                      "evaluate works on Fashion-MNIST models")
+    data = load_fashion_mnist(args.data_dir)
+    _emit(evaluate_model(ckpt, data, args.device))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from core import checkpoint
+    from core.evaluate import predict_image
+    from core.preprocess import ImageError
+
+    ckpt = checkpoint.load(args.checkpoint)
+    if ckpt.meta.get("task") != "fashion":
+        raise Failure(f"{args.checkpoint} holds a {ckpt.meta.get('model_id')} model; "
+                      "predict works on image models")
+    failed = 0
+    for image in args.images:
+        try:
+            probs = predict_image(ckpt, image)
+        except ImageError as e:
+            failed += 1
+            _emit({"image": image, "error": str(e)})
+            continue
+        index = max(range(len(probs)), key=probs.__getitem__)
+        _emit({"image": image, "label": ckpt.meta["classes"][index], "index": index,
+               "probabilities": probs})
+    if failed:
+        _say(f"{failed} of {len(args.images)} images could not be classified")
+    return 1 if failed else 0
+
+
+def cmd_download(args) -> int:
+    from core.data import download
+
+    def progress(name, done, total):
+        pct = f"{100 * done / total:.0f}%" if total else f"{done / 1e6:.1f} MB"
+        print(f"\r{name}: {pct}   ", end="", file=sys.stderr, flush=True)
+
+    path = download(progress)
+    _say(f"\nFashion-MNIST is in {path}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from core.checkpoint import CheckpointError
+    from core.data import DataError
+
+    commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
+                "download-data": cmd_download}
+    try:
+        return commands[args.command](args)
+    except ValueError as e:  # bad settings found after parsing (e.g. a device not present)
+        _say(f"error: {e}")
+        return 2
+    except (Failure, CheckpointError, DataError) as e:
+        _say(f"error: {e}")
+        return 1
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130

@@ -1,0 +1,94 @@
+"""The plain settings of one training run and the plain results it produces.
+
+The window, the CLI and the tests all consume these; nothing here holds a tensor.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Optional
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass
+class TrainConfig:
+    model: str = "fashion-v2"
+    epochs: int = 3
+    batch_size: int = 32
+    lr: float = 0.1
+    optimizer: str = "sgd"
+    weight_decay: float = 0.0
+    hidden_units: int = 10
+    seed: int = 42
+    device: str = "auto"
+    threads: int = 0              # 0: pick by measuring a few steps at start
+    data_dir: Optional[str] = None
+    # toy data settings (notebooks 01 and 02); ignored by Fashion-MNIST models
+    line: dict = field(default_factory=dict)     # weight, bias, start, end, step, train_fraction
+    circles: dict = field(default_factory=dict)  # n_samples, noise, factor, seed
+    log_interval_s: float = 0.05  # at most one BatchResult per interval (<= 20 per second)
+
+    def validate(self) -> None:
+        from core.models import get_spec
+        get_spec(self.model)
+        if self.epochs < 0:
+            raise ValueError("epochs must be 0 or more")
+        if self.batch_size < 1:
+            raise ValueError("batch size must be at least 1")
+        if not self.lr > 0:
+            raise ValueError("learning rate must be positive")
+        if self.weight_decay < 0:
+            raise ValueError("weight decay must be 0 or more")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {', '.join(DEVICES)}")
+        if self.hidden_units < 1:
+            raise ValueError("hidden units must be at least 1")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class BatchResult:
+    epoch: int            # 1-based
+    batch: int            # 1-based within the epoch
+    batches: int
+    loss: float           # mean training loss over the batches since the previous BatchResult
+    acc: Optional[float]  # percent, same window; None for regression
+    samples_per_s: float
+    elapsed: float        # seconds since the run started
+
+
+@dataclass
+class EpochResult:
+    epoch: int
+    epochs: int
+    train_loss: float
+    train_acc: Optional[float]
+    test_loss: float
+    test_acc: Optional[float]
+    seconds: float        # this epoch, training and testing
+    samples_per_s: float
+
+
+@dataclass
+class RunResult:
+    model_name: str
+    model_loss: float
+    model_acc: Optional[float]
+    training_time: float
+    epochs_done: int
+    device: str
+    threads: int
+    stopped: bool = False           # the user stopped it
+    error: Optional[str] = None     # why it halted early (NaN loss, ...)
+    checkpoint: Optional[str] = None
+    extra: dict = field(default_factory=dict)  # e.g. the line's learned weight and bias

@@ -1,0 +1,100 @@
+"""Which device to train on, and how many CPU threads, chosen by measuring rather than by habit."""
+from __future__ import annotations
+
+import os
+import time
+from typing import Callable
+
+import torch
+
+
+def available_devices() -> list[str]:
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found.insert(0, "cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.insert(0, "mps")
+    return found
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    found = available_devices()
+    if requested == "auto":
+        for name in ("cuda", "mps", "cpu"):
+            if name in found:
+                return torch.device(name)
+    if requested not in found:
+        raise ValueError(f"device {requested!r} is not available here (found: {', '.join(found)})")
+    return torch.device(requested)
+
+
+def describe(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return device.type
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def choose_threads(step: Callable[[], None], max_threads: int | None = None,
+                   repeats: int = 6) -> tuple[int, dict[int, float]]:
+    """Time `step` (one training step) at each candidate thread count and keep the fastest.
+
+    Tiny models are often several times slower with more threads (synchronisation costs more than
+    the work), bigger ones faster; only a measurement on this machine tells. Returns the choice and
+    the median seconds per step for each candidate.
+    """
+    max_threads = max_threads or cpu_count()
+    candidates = sorted({1, 2, 4, max_threads} & set(range(1, max_threads + 1)))
+    timings: dict[int, float] = {}
+    for n in candidates:
+        torch.set_num_threads(n)
+        step()  # warm-up: allocator and kernel selection
+        samples = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            step()
+            samples.append(time.perf_counter() - t0)
+        timings[n] = sorted(samples)[len(samples) // 2]
+    best = min(timings, key=timings.get)
+    torch.set_num_threads(best)
+    return best, timings
+
+
+def remembered_threads(key: str, measure: Callable[[], tuple[int, dict[int, float]]]) -> tuple[int, str]:
+    """The thread count measured for `key` on this machine, measuring it the first time.
+
+    Remembering the choice keeps runs reproducible: the same seed and config then always run with
+    the same thread count, whose floating-point reduction order can change the last bits.
+    Returns (threads, how it was chosen).
+    """
+    import json
+
+    from core.paths import user_data_dir
+
+    store = user_data_dir() / "cpu-threads.json"
+    full_key = f"{key}|torch {torch.__version__}|{cpu_count()} cpus"
+    try:
+        known = json.loads(store.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known.get(full_key), int) and 1 <= known[full_key] <= cpu_count():
+        torch.set_num_threads(known[full_key])
+        return known[full_key], f"measured earlier on this machine ({store})"
+    chosen, timings = measure()
+    known[full_key] = chosen
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = store.with_suffix(".tmp")
+        tmp.write_text(json.dumps(known, indent=1))
+        os.replace(tmp, store)
+    except OSError:
+        pass  # a read-only home only costs a fresh measurement next time
+    shown = ", ".join(f"{k}: {v * 1000:.2f} ms" for k, v in timings.items())
+    return chosen, f"measured now (median step time by thread count: {shown})"

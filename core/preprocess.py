@@ -1,0 +1,93 @@
+"""Bring any picture (a drawing, a photo, a file) to Fashion-MNIST's framing.
+
+Fashion-MNIST items are light on a dark background, cropped to the object, scaled so the longest
+side fills the 28-pixel frame, and centred. The CLI's `predict` and the drawing canvas use this
+same function, so what the model sees is the same whichever way the picture came in.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+SIZE = 28
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+INK_THRESHOLD = 0.15  # fraction of the brightest ink that counts as part of the object
+
+
+class ImageError(Exception):
+    """The file is not an image TrainDesk can classify; the message says why."""
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read an image file as float32 grayscale in 0..1, [H, W]. Transparent parts become white."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise ImageError(f"cannot read {path}: {e.strerror or e}") from None
+    if size == 0:
+        raise ImageError(f"{path} is empty")
+    if size > MAX_FILE_BYTES:
+        raise ImageError(f"{path} is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
+    try:
+        with Image.open(path) as im:
+            if im.width * im.height > MAX_PIXELS:
+                raise ImageError(f"{path} is {im.width}x{im.height} pixels; too large to classify")
+            im.seek(0)  # animated images: the first frame
+            im.load()
+            return _to_gray(im)
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        raise ImageError(f"{path} is not an image format TrainDesk can read") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as e:
+        raise ImageError(f"{path} could not be decoded ({e}); is it truncated?") from None
+
+
+def _to_gray(im: Image.Image) -> np.ndarray:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        a = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if im.mode.startswith("I;16") or a.max() > 255 else 255.0
+        return (a / top).clip(0, 1).astype(np.float32)
+    if im.mode == "F":
+        a = np.asarray(im, dtype=np.float32)
+        span = float(a.max() - a.min()) or 1.0
+        return (a - a.min()) / span
+    if "A" in im.getbands() or im.mode == "P" and "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(white, rgba)
+    return np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+
+
+def to_model_input(gray: np.ndarray, size: int = SIZE) -> np.ndarray:
+    """Grayscale [H, W] in 0..1 -> [size, size] float32, light object on black, framed like the data set."""
+    a = np.asarray(gray, dtype=np.float32)
+    if a.ndim != 2 or a.size == 0:
+        raise ValueError("expected a 2-D grayscale image")
+    # The background is whatever the border mostly is; a light background gets inverted.
+    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+    if np.median(border) > 0.5:
+        a, border = 1.0 - a, 1.0 - border
+    a = (a - float(np.median(border))).clip(0, None)  # a grey paper tone is background, not ink
+    peak = float(a.max())
+    if peak <= 1e-6:
+        return np.zeros((size, size), np.float32)  # blank: nothing drawn
+    a = a / peak
+    rows = np.flatnonzero((a > INK_THRESHOLD).any(axis=1))
+    cols = np.flatnonzero((a > INK_THRESHOLD).any(axis=0))
+    crop = a[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    h, w = crop.shape
+    scale = size / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    # Box filtering when shrinking averages every source pixel: smooth edges, no lost thin strokes.
+    img = Image.fromarray((crop * 255).astype(np.uint8))
+    resized = np.asarray(img.resize((nw, nh), Image.Resampling.BOX if scale < 1
+                                    else Image.Resampling.BILINEAR), np.float32) / 255.0
+    out = np.zeros((size, size), np.float32)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    out[top:top + nh, left:left + nw] = resized
+    return out

@@ -1,0 +1,298 @@
+"""The training loop: a config in, a stream of plain per-batch and per-epoch results out.
+
+Data lives on the training device as one tensor per split; each epoch gathers a seeded permutation
+once, so a batch is a slice. Loss and accuracy are summed on the device and read only at log points
+(at most every `log_interval_s`) and at the end of the epoch.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from typing import Iterator, Optional, Union
+
+import torch
+from torch import nn
+
+from core.config import BatchResult, EpochResult, RunResult, TrainConfig
+from core.device import choose_threads, describe, pick_device, remembered_threads
+from core.models import build_model, get_spec
+
+EVAL_BATCH = 1000
+# How raw inputs become model inputs; stored in checkpoints so predictions use the same recipe.
+INPUT_NORMALISATION = {"fashion": {"shape": [1, 28, 28], "scale": 1 / 255, "mean": 0.0, "std": 1.0,
+                                   "background": "dark"}}
+Event = Union[BatchResult, EpochResult]
+
+
+class Control:
+    """Cooperative stop and pause, checked by the loop between batches (thread-safe)."""
+
+    def __init__(self):
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self):
+        self._stop.set()
+        self._running.set()  # a paused loop must wake up to notice the stop
+
+    def pause(self):
+        self._running.clear()
+
+    def resume(self):
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def checkpoint(self) -> bool:
+        """Block while paused; return True when the run should stop."""
+        self._running.wait()
+        return self._stop.is_set()
+
+
+def load_data(config: TrainConfig):
+    """The data set the config's model trains on, on the CPU."""
+    task = get_spec(config.model).task
+    if task == "fashion":
+        from core.data import load_fashion_mnist
+        return load_fashion_mnist(config.data_dir)
+    from core.toy_data import make_circles, make_line
+    return make_line(**config.line) if task == "line" else make_circles(**config.circles)
+
+
+def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
+    kinds = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+    return kinds[config.optimizer](params, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def notebook_order(n: int, generator: torch.Generator) -> torch.Tensor:
+    """The epoch's sample order exactly as the seed notebook's shuffled DataLoader draws it.
+
+    Its iterator takes two numbers from the random stream (a worker base seed, then the
+    sampler's seed) and the sampler permutes with a generator seeded by the second. Drawing them
+    from a private generator seeded like the notebook's torch.manual_seed(42) gives the same
+    batches as the notebook, without touching the process-wide random state.
+    """
+    torch.empty((), dtype=torch.int64).random_(generator=generator)  # the DataLoader's base seed
+    sampler_seed = int(torch.empty((), dtype=torch.int64).random_(generator=generator))
+    return torch.randperm(n, generator=torch.Generator().manual_seed(sampler_seed))
+
+
+class Trainer:
+    """Owns one model, its optimizer and data; `run()` trains it and can be called again (+1 epoch)."""
+
+    def __init__(self, config: TrainConfig, data=None, control: Optional[Control] = None,
+                 log=lambda msg: None):
+        config.validate()
+        self.config = config
+        self.control = control or Control()
+        self.log = log
+        self.spec = get_spec(config.model)
+        self.task = self.spec.task
+        self.device = pick_device(config.device)
+        data = data if data is not None else load_data(config)
+        self.classes = list(getattr(data, "classes", ()))
+        self.data = data.to(self.device)
+        torch.manual_seed(config.seed)
+        self.model = build_model(config.model, config.hidden_units).to(self.device)
+        self.channels_last = self.task == "fashion" and config.model == "fashion-v2"
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.optimizer = make_optimizer(config, self.model.parameters())
+        self.loss_fn = {"fashion": nn.CrossEntropyLoss(), "line": nn.L1Loss(),
+                        "circles": nn.BCEWithLogitsLoss()}[self.task]
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.threads = self._pick_threads()
+        self.history: list[EpochResult] = []
+        self.training_time = 0.0
+        self.error: Optional[str] = None
+        self.stopped = False
+        self._good_state = copy.deepcopy(self.model.state_dict())
+
+    # -- inputs -----------------------------------------------------------------------------------
+    def _inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """uint8 images [B, 28, 28] -> float [B, 1, 28, 28] in 0..1, as ToTensor gives the seed."""
+        if self.task != "fashion":
+            return x
+        x = x.unsqueeze(1).float().div_(255.0)
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+
+    def _correct(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.task == "fashion":
+            return (logits.argmax(dim=1) == y).sum()
+        if self.task == "circles":
+            return ((logits > 0).float() == y).sum()
+        return torch.zeros((), device=logits.device)
+
+    def _pick_threads(self) -> int:
+        if self.device.type != "cpu":
+            return 0
+        if self.config.threads > 0:
+            torch.set_num_threads(self.config.threads)
+            return self.config.threads
+        # Probe on a copy so the real model's weights and random stream stay untouched.
+        probe = copy.deepcopy(self.model)
+        opt = torch.optim.SGD(probe.parameters(), lr=1e-9)
+        n = len(self.data.train_x) if self.task != "fashion" else min(self.config.batch_size,
+                                                                       len(self.data.train_x))
+        xb, yb = self._inputs(self.data.train_x[:n]), self.data.train_y[:n]
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            self.loss_fn(probe(xb), yb).backward()
+            opt.step()
+
+        key = f"{self.config.model}|hidden {self.config.hidden_units}|batch {n}"
+        chosen, how = remembered_threads(key, lambda: choose_threads(step))
+        self.log(f"CPU threads: {chosen}, {how}")
+        return chosen
+
+    # -- loop -------------------------------------------------------------------------------------
+    def run(self, epochs: Optional[int] = None) -> Iterator[Event]:
+        """Train `epochs` more epochs (default: the config's), yielding results as they come."""
+        epochs = self.config.epochs if epochs is None else epochs
+        target = len(self.history) + epochs
+        self.stopped = False
+        for _ in range(epochs):
+            if self.error or self.control.checkpoint():
+                self.stopped = not self.error
+                return
+            t0 = time.perf_counter()
+            outcome = yield from self._train_epoch(len(self.history) + 1, target)
+            if outcome is not None:
+                self.training_time += time.perf_counter() - t0
+                return
+            test_loss, test_acc = self.evaluate()
+            train_loss, train_acc, seen = self._epoch_sums
+            seconds = time.perf_counter() - t0
+            self.training_time += seconds
+            result = EpochResult(len(self.history) + 1, target, train_loss, train_acc,
+                                 test_loss, test_acc, seconds, seen / max(seconds, 1e-9))
+            if not math.isfinite(test_loss):
+                self._halt(f"test loss became {test_loss} after epoch {result.epoch}")
+                return
+            self.history.append(result)
+            self._good_state = copy.deepcopy(self.model.state_dict())
+            yield result
+
+    def _batches(self):
+        x, y = self.data.train_x, self.data.train_y  # toy data is float already: _inputs is a no-op
+        if self.task != "fashion":
+            yield x, y  # the seeds train the toy models on the whole set every epoch
+            return
+        perm = notebook_order(len(x), self.generator).to(self.device)
+        # One gather and one conversion per epoch; every batch below is then a view.
+        x, y = self._inputs(x[perm]), y[perm]
+        bs = self.config.batch_size
+        for i in range(0, len(x), bs):
+            yield x[i:i + bs], y[i:i + bs]
+
+    def _train_epoch(self, epoch: int, epochs: int):
+        model, opt, loss_fn = self.model, self.optimizer, self.loss_fn
+        model.train()
+        batches = 1 if self.task != "fashion" else math.ceil(len(self.data.train_x) / self.config.batch_size)
+        zero = torch.zeros((), device=self.device)
+        loss_sum, correct, seen = zero.clone(), zero.clone(), 0
+        win_loss, win_correct, win_seen = zero.clone(), zero.clone(), 0
+        on_cpu = self.device.type == "cpu"
+        bad = torch.zeros((), dtype=torch.bool, device=self.device)
+        last_log = t_start = time.perf_counter()
+        run_start = t_start - self.training_time
+        for b, (xb, yb) in enumerate(self._batches(), start=1):
+            if b > 1 and self.control.checkpoint():
+                self.stopped = True
+                return "stopped"
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            finite = torch.isfinite(loss)
+            # On the CPU reading the flag costs nothing, so halt before the step that would spoil
+            # the weights; on an accelerator it is read at log points to keep the device busy.
+            if on_cpu and not bool(finite):
+                return self._halt(f"loss became {loss.item()} at epoch {epoch}, batch {b}")
+            bad |= ~finite
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            n = len(yb)
+            with torch.no_grad():
+                bl = loss.detach() * n
+                bc = self._correct(logits.detach(), yb)
+                loss_sum += bl
+                correct += bc
+                win_loss += bl
+                win_correct += bc
+            seen += n
+            win_seen += n
+            now = time.perf_counter()
+            if now - last_log >= self.config.log_interval_s or b == batches:
+                if not on_cpu and bool(bad):
+                    return self._halt(f"loss became non-finite at epoch {epoch}, by batch {b}")
+                yield BatchResult(epoch, b, batches, win_loss.item() / win_seen,
+                                  self._pct(win_correct.item(), win_seen),
+                                  seen / max(now - t_start, 1e-9), now - run_start)
+                win_loss.zero_()
+                win_correct.zero_()
+                win_seen = 0
+                last_log = now
+        self._epoch_sums = (loss_sum.item() / seen, self._pct(correct.item(), seen), seen)
+        return None
+
+    def _pct(self, correct: float, total: int) -> Optional[float]:
+        return None if self.task == "line" else 100.0 * correct / max(total, 1)
+
+    def _halt(self, why: str) -> str:
+        kept = len(self.history)
+        self.model.load_state_dict(self._good_state)
+        where = f"the end of epoch {kept}, the last good one" if kept else "the start (no epoch finished)"
+        self.error = (f"Training halted: {why}. The model keeps its weights from {where}; "
+                      "try a lower learning rate.")
+        self.log(self.error)
+        return "halted"
+
+    # -- results ----------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def predict_logits(self, x: torch.Tensor) -> torch.Tensor:
+        self.model.eval()
+        out = [self.model(self._inputs(x[i:i + EVAL_BATCH])) for i in range(0, len(x), EVAL_BATCH)]
+        return torch.cat(out) if out else torch.empty(0)
+
+    def evaluate(self) -> tuple[float, Optional[float]]:
+        logits = self.predict_logits(self.data.test_x)
+        y = self.data.test_y
+        loss = self.loss_fn(logits, y).item()
+        return loss, self._pct(self._correct(logits, y).item(), len(y))
+
+    def save(self, path) -> "Path":
+        from core import checkpoint
+        result = self.result()
+        meta = {"model_id": self.config.model, "class_name": self.spec.class_name,
+                "hidden_units": self.config.hidden_units, "task": self.task,
+                "classes": self.classes, "input": INPUT_NORMALISATION.get(self.task),
+                "config": self.config.to_dict(),
+                "metrics": {"model_loss": result.model_loss, "model_acc": result.model_acc,
+                            "training_time": result.training_time, "epochs": result.epochs_done,
+                            "device": result.device, **result.extra},
+                "history": [vars(h) for h in self.history]}
+        return checkpoint.save(path, self.model, meta)
+
+    def result(self, checkpoint: Optional[str] = None) -> RunResult:
+        if self.history:
+            last = self.history[-1]
+            loss, acc = last.test_loss, last.test_acc
+        else:
+            loss, acc = self.evaluate()
+        extra = {}
+        if self.task == "line":
+            lin = self.model.linear_layer
+            extra["learned"] = {"weight": lin.weight.item(), "bias": lin.bias.item()}
+        return RunResult(self.spec.class_name, loss, acc, self.training_time, len(self.history),
+                         describe(self.device), self.threads, self.stopped, self.error,
+                         checkpoint, extra)
