@@ -21,12 +21,13 @@ from core.paths import user_data_dir
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-# (file stem, expected item count, md5 of the .gz as published by Zalando)
+# (file stem, item count, SHA-256 of the uncompressed file). The content is checked rather than
+# the .gz because repackagers (Debian, for one) recompress the same data.
 FILES = {
-    "train-images-idx3-ubyte": (60000, "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
-    "train-labels-idx1-ubyte": (60000, "25c81989df183df01b3e8a0aad5dffbe"),
-    "t10k-images-idx3-ubyte": (10000, "bef4ecab320f06d8554ea6380940ec79"),
-    "t10k-labels-idx1-ubyte": (10000, "bb300cfdad3c16e7a12a480ee83cd310"),
+    "train-images-idx3-ubyte": (60000, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+    "train-labels-idx1-ubyte": (60000, "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+    "t10k-images-idx3-ubyte": (10000, "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+    "t10k-labels-idx1-ubyte": (10000, "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
 }
 MIRRORS = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
 
@@ -142,19 +143,19 @@ def load_fashion_mnist(data_dir: Optional[str | Path] = None) -> FashionData:
 
 def download(progress: Optional[ProgressFn] = None, target: Optional[Path] = None,
              mirrors: list[str] = MIRRORS) -> Path:
-    """Download the four .gz files into the user data folder, checking each md5."""
+    """Download the four .gz files into the user data folder, checking each file's content."""
     target = target or download_dir()
     target.mkdir(parents=True, exist_ok=True)
-    for stem, (_, md5) in FILES.items():
+    for stem in FILES:
         dest = target / f"{stem}.gz"
-        if dest.is_file() and hashlib.md5(dest.read_bytes()).hexdigest() == md5:
+        if dest.is_file() and _content_ok(stem, dest):
             continue
         errors = []
         for mirror in mirrors:
             try:
-                _fetch(mirror + f"{stem}.gz", dest, md5, progress)
+                _fetch(mirror + f"{stem}.gz", dest, stem, progress)
                 break
-            except (OSError, ValueError) as e:
+            except (OSError, ValueError, EOFError) as e:
                 errors.append(f"{mirror}: {e}")
         else:
             raise DataError(f"Download of {stem}.gz failed ({'; '.join(errors)}).\n"
@@ -162,20 +163,25 @@ def download(progress: Optional[ProgressFn] = None, target: Optional[Path] = Non
     return target
 
 
-def _fetch(url: str, dest: Path, md5: str, progress: Optional[ProgressFn]) -> None:
+def _content_ok(stem: str, gz_path: Path) -> bool:
+    try:
+        with gzip.open(gz_path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest() == FILES[stem][1]
+    except (OSError, EOFError):
+        return False
+
+
+def _fetch(url: str, dest: Path, stem: str, progress: Optional[ProgressFn]) -> None:
     tmp = dest.with_suffix(".part")
-    digest = hashlib.md5()
     with urllib.request.urlopen(url, timeout=30) as resp, open(tmp, "wb") as out:
         total = int(resp.headers.get("Content-Length") or 0)
         done = 0
         while chunk := resp.read(1 << 16):
             out.write(chunk)
-            digest.update(chunk)
             done += len(chunk)
             if progress:
                 progress(dest.name, done, total)
-    if digest.hexdigest() != md5:
+    if not _content_ok(stem, tmp):
         tmp.unlink(missing_ok=True)
         raise ValueError(f"checksum mismatch for {dest.name}")
     os.replace(tmp, dest)
-

@@ -1,0 +1,109 @@
+"""The headless commands: JSON lines on stdout, one clear line on stderr, meaningful exit codes."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core import data
+from core.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _lines(out):
+    return [json.loads(line) for line in out.strip().splitlines()]
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--model", "fashion-v9"],
+    ["train", "--epochs", "many"],
+    ["evaluate"],
+    ["predict", "--checkpoint", "x.safetensors"],
+    ["frobnicate"],
+])
+def test_usage_errors_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_bad_values_exit_2_with_one_line(capsys):
+    assert main(["train", "--model", "line", "--lr", "-1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: learning rate must be positive"
+
+
+def test_no_data_anywhere_explains_and_exits_nonzero(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "none")
+    monkeypatch.setenv("TRAINDESK_DATA_HOME", str(tmp_path / "home"))
+    assert main(["train", "--model", "fashion-v0", "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    assert "three ways" in captured.err and "dataset-fashion-mnist" in captured.err
+
+
+@pytest.fixture(scope="module")
+def cli_checkpoint(tmp_path_factory):
+    """Train through the real entry point once, as a user would from a shell."""
+    out = tmp_path_factory.mktemp("cli")
+    proc = subprocess.run([sys.executable, "main.py", "train", "--model", "fashion-v0", "--epochs", "1",
+                           "--batch-size", "64", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return proc, out
+
+
+def test_train_prints_epochs_then_result(cli_checkpoint):
+    proc, out = cli_checkpoint
+    lines = _lines(proc.stdout)
+    assert set(lines[0]) == {"epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"}
+    result = lines[-1]["result"]
+    assert result["model_name"] == "FashionMNISTModelV0" and result["model_acc"] > 70
+    assert Path(result["checkpoint"]).parent == out and Path(result["checkpoint"]).is_file()
+    assert "Train loss:" in proc.stderr and "Test acc:" in proc.stderr
+
+
+def test_evaluate_gives_confusion_matrix(cli_checkpoint, capsys):
+    ckpt = _lines(cli_checkpoint[0].stdout)[-1]["result"]["checkpoint"]
+    assert main(["evaluate", "--checkpoint", ckpt]) == 0
+    out = _lines(capsys.readouterr().out)[0]
+    cm = np.array(out["confusion_matrix"])
+    assert cm.shape == (10, 10) and cm.sum() == 10000 and (cm.sum(axis=1) == 1000).all()
+    assert out["model_acc"] == pytest.approx(100 * np.trace(cm) / 10000)
+
+
+def test_predict_mixes_good_and_bad_images(cli_checkpoint, fashion, tmp_path, capsys):
+    ckpt = _lines(cli_checkpoint[0].stdout)[-1]["result"]["checkpoint"]
+    trouser = int((fashion.test_y == 1).nonzero()[0])
+    good = tmp_path / "trouser.png"
+    # A dark-on-white photo of a trouser, bigger than 28x28: the preprocessing must frame it.
+    Image.fromarray(255 - fashion.test_x[trouser].numpy()).resize((112, 112)).save(good)
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    assert main(["predict", "--checkpoint", ckpt, str(good), str(empty), str(text)]) == 1
+    rows = _lines(capsys.readouterr().out)
+    assert rows[0]["label"] == "Trouser" and rows[0]["index"] == 1
+    assert sum(rows[0]["probabilities"]) == pytest.approx(1.0, abs=1e-5)
+    assert "empty" in rows[1]["error"] and "not an image" in rows[2]["error"]
+
+
+def test_predict_refuses_pickle_checkpoint(tmp_path, capsys):
+    bad = tmp_path / "model.pth"
+    bad.write_bytes(b"\x80\x04\x95" + b"\x00" * 64)
+    assert main(["predict", "--checkpoint", str(bad), "x.png"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "never unpickles" in err[0]
+
+
+def test_line_result_carries_learned_values(tmp_path, capsys):
+    assert main(["train", "--model", "line", "--out", str(tmp_path)]) == 0
+    result = _lines(capsys.readouterr().out)[-1]["result"]
+    assert result["model_acc"] is None and result["model_loss"] < 0.05
+    assert result["learned"]["weight"] == pytest.approx(0.7, abs=0.05)
