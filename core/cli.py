@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--checkpoint", required=True)
     r.add_argument("images", nargs="+", metavar="IMAGE")
     sub.add_parser("download-data", help="download Fashion-MNIST into the user data folder")
+    sub.add_parser("models", help="list the models with their parameter counts")
     return p
 
 
@@ -161,14 +162,25 @@ def cmd_download(args) -> int:
     return 0
 
 
+def cmd_models(args) -> int:
+    from core.models import build_model, parameter_count
+
+    for spec in MODELS.values():
+        _emit({"model": spec.id, "class_name": spec.class_name, "task": spec.task,
+               "parameters": parameter_count(build_model(spec.id)), "description": spec.description})
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error("choose a command (main.py with no arguments at all opens the window)")
     from core.checkpoint import CheckpointError
     from core.data import DataError
 
     commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
-                "download-data": cmd_download}
+                "download-data": cmd_download, "models": cmd_models}
     try:
         return commands[args.command](args)
     except ValueError as e:  # bad settings found after parsing (e.g. a device not present)
@@ -180,3 +192,7 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
+    except BrokenPipeError:  # stdout closed early (e.g. piped into head): nothing left to tell
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

@@ -76,13 +76,18 @@ def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
 def notebook_order(n: int, generator: torch.Generator) -> torch.Tensor:
     """The epoch's sample order exactly as the seed notebook's shuffled DataLoader draws it.
 
-    Its iterator takes two numbers from the random stream (a worker base seed, then the
-    sampler's seed) and the sampler permutes with a generator seeded by the second. Drawing them
-    from a private generator seeded like the notebook's torch.manual_seed(42) gives the same
-    batches as the notebook, without touching the process-wide random state.
+    Each epoch the notebook's random stream gives three numbers: the training DataLoader's
+    iterator takes a worker base seed, then its sampler's seed (which seeds the permutation); the
+    test DataLoader's iterator takes one more base seed. Drawing them from a private generator
+    seeded like the notebook's torch.manual_seed(42) gives the notebook's batches, without touching
+    the process-wide random state.
     """
-    torch.empty((), dtype=torch.int64).random_(generator=generator)  # the DataLoader's base seed
-    sampler_seed = int(torch.empty((), dtype=torch.int64).random_(generator=generator))
+    def draw() -> int:
+        return int(torch.empty((), dtype=torch.int64).random_(generator=generator))
+
+    draw()  # training loader's base seed
+    sampler_seed = draw()
+    draw()  # test loader's base seed, drawn when the epoch's test pass starts
     return torch.randperm(n, generator=torch.Generator().manual_seed(sampler_seed))
 
 

@@ -32,6 +32,14 @@ def test_usage_errors_exit_2(argv, capsys):
     assert "usage:" in capsys.readouterr().err
 
 
+def test_models_lists_every_model_with_its_size(capsys):
+    assert main(["models"]) == 0
+    rows = {r["model"]: r for r in _lines(capsys.readouterr().out)}
+    assert list(rows) == ["fashion-v0", "fashion-v1", "fashion-v2", "line",
+                          "circles-v0", "circles-v1", "circles-v2"]
+    assert rows["fashion-v2"]["parameters"] == 7740 and rows["fashion-v2"]["description"]
+
+
 def test_bad_values_exit_2_with_one_line(capsys):
     assert main(["train", "--model", "line", "--lr", "-1"]) == 2
     err = capsys.readouterr().err.strip()

@@ -127,3 +127,21 @@ def test_bad_settings_are_refused():
             TrainConfig(**bad).validate()
     with pytest.raises(ValueError, match="not available"):
         Trainer(TrainConfig(model="line", device="cuda" if not torch.cuda.is_available() else "mps"))
+
+
+def test_batches_come_in_the_notebooks_order():
+    """Same seed, same batches as notebook 03's shuffled DataLoader with its test loader beside it."""
+    from torch.utils.data import DataLoader
+
+    from core.trainer import notebook_order
+
+    torch.manual_seed(42)
+    train = DataLoader(list(range(100)), batch_size=100, shuffle=True)
+    test = DataLoader(list(range(10)), batch_size=10, shuffle=False)
+    expected = []
+    for _ in range(3):
+        expected.append(next(iter(train)).tolist())
+        for _ in test:
+            pass
+    g = torch.Generator().manual_seed(42)
+    assert [notebook_order(100, g).tolist() for _ in range(3)] == expected
