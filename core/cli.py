@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--device", default="auto", choices=DEVICES)
     t.add_argument("--threads", type=int, default=0, help="CPU threads; 0 measures and picks")
     t.add_argument("--data-dir", help="folder holding the four Fashion-MNIST files")
+    t.add_argument("--augment", choices=["none", "sketch"], default="none",
+                   help="sketch: mix drawing-like images into each batch so drawings are read well")
     t.add_argument("--out", default="runs", help="folder for the checkpoint (default: ./runs)")
     e = sub.add_parser("evaluate", help="test a checkpoint on the Fashion-MNIST test set")
     e.add_argument("--checkpoint", required=True)
@@ -76,7 +78,8 @@ def cmd_train(args) -> int:
                          lr=defaults["lr"] if args.lr is None else args.lr,
                          optimizer=args.optimizer, weight_decay=args.weight_decay,
                          hidden_units=args.hidden_units, seed=args.seed, device=args.device,
-                         threads=args.threads, data_dir=args.data_dir, log_interval_s=1.0)
+                         threads=args.threads, data_dir=args.data_dir, log_interval_s=1.0,
+                         augment="" if args.augment == "none" else args.augment)
     config.validate()
     _say(f"Loading data for {args.model} ...")
     trainer = Trainer(config, log=_say)

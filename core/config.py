@@ -9,6 +9,7 @@ from typing import Optional
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+AUGMENTS = ("", "sketch")
 
 
 @dataclass
@@ -28,6 +29,7 @@ class TrainConfig:
     line: dict = field(default_factory=dict)     # weight, bias, start, end, step, train_fraction
     circles: dict = field(default_factory=dict)  # n_samples, noise, factor, seed
     log_interval_s: float = 0.05  # at most one BatchResult per interval (<= 20 per second)
+    augment: str = ""             # "sketch": mix drawing-like images into each batch (core/augment.py)
 
     def validate(self) -> None:
         from core.models import get_spec
@@ -46,6 +48,8 @@ class TrainConfig:
             raise ValueError(f"device must be one of {', '.join(DEVICES)}")
         if self.hidden_units < 1:
             raise ValueError("hidden units must be at least 1")
+        if self.augment not in AUGMENTS:
+            raise ValueError(f"augment must be one of: {', '.join(a or 'none' for a in AUGMENTS)}")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -15,6 +15,7 @@ from typing import Iterator, Optional, Union
 import torch
 from torch import nn
 
+from core.augment import sketchify
 from core.config import BatchResult, EpochResult, RunResult, TrainConfig
 from core.device import choose_threads, describe, pick_device, remembered_threads
 from core.models import build_model, get_spec
@@ -115,6 +116,7 @@ class Trainer:
         self.loss_fn = {"fashion": nn.CrossEntropyLoss(), "line": nn.L1Loss(),
                         "circles": nn.BCEWithLogitsLoss()}[self.task]
         self.generator = torch.Generator().manual_seed(config.seed)
+        self.augment_generator = torch.Generator().manual_seed(config.seed + 1)
         self.threads = self._pick_threads()
         self.history: list[EpochResult] = []
         self.training_time = 0.0
@@ -211,10 +213,13 @@ class Trainer:
         bad = torch.zeros((), dtype=torch.bool, device=self.device)
         last_log = t_start = time.perf_counter()
         run_start = t_start - self.training_time
+        sketch = self.config.augment == "sketch" and self.task == "fashion"
         for b, (xb, yb) in enumerate(self._batches(), start=1):
             if b > 1 and self.control.checkpoint():
                 self.stopped = True
                 return "stopped"
+            if sketch:
+                xb = sketchify(xb, self.augment_generator)
             logits = model(xb)
             loss = loss_fn(logits, yb)
             finite = torch.isfinite(loss)
