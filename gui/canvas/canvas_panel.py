@@ -1,0 +1,233 @@
+"""The canvas tab: draw or open an item, and see live what every model makes of it.
+
+Self-contained: give it models with add_model() (or let the user load checkpoints), and call
+shutdown() (closeEvent does too) before it goes, so its prediction thread never outlives it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFileDialog, QHBoxLayout, QLabel,
+                               QPushButton, QSlider, QToolButton, QVBoxLayout, QWidget)
+
+from gui.canvas.draw_surface import DrawSurface, Tool
+from gui.canvas.feature_maps import FeatureMapsView
+from gui.canvas.model_grid import ModelGrid, answer_text
+from gui.canvas.pixel_view import PixelView
+from gui.canvas.predict_worker import LivePredictor
+from gui.canvas.prediction_bars import PredictionBars
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
+
+
+class CanvasPanel(QWidget):
+    prediction_shown = Signal(int)   # the drawing revision the bars now show (tests, benchmark)
+    explanation_shown = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.models: list[tuple[str, list[str]]] = []
+        self.selected = 0
+        self.last_prediction = None
+        self.surface = DrawSurface()
+        self.predictor = LivePredictor(lambda: (self.surface.revision, self.surface.model_gray()),
+                                       parent=self)
+        self.sees = PixelView(tile=140)
+        self.bars = PredictionBars()
+        self.answer = QLabel("Draw something")
+        self.answer.setWordWrap(True)
+        self.grid = ModelGrid()
+        self.maps = FeatureMapsView()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("background:#8b1e1e; color:white; padding:4px; border-radius:3px")
+        self.message.hide()
+
+        right = QVBoxLayout()
+        right.addWidget(QLabel("<b>What the model sees</b> (28×28)"))
+        right.addWidget(self.sees)
+        right.addWidget(self.answer)
+        right.addWidget(self.bars)
+        right.addStretch(1)
+        middle = QHBoxLayout()
+        middle.addWidget(self.surface, 3)
+        middle.addLayout(right, 2)
+        middle.addWidget(self.maps, 2)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.message)
+        lay.addLayout(self._toolbar())
+        lay.addLayout(middle, 1)
+        lay.addWidget(self.grid)
+
+        self.surface.changed.connect(lambda _r: self.predictor.request())
+        self.surface.stroke_finished.connect(lambda _r: self.predictor.request(explain=True))
+        self.predictor.predicted.connect(self._on_predicted)
+        self.predictor.explained.connect(self._on_explained)
+        self.predictor.failed.connect(self.show_error)
+        self.grid.selected.connect(self.select_model)
+
+    # ---- controls ---------------------------------------------------------------------------
+    def _toolbar(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.tool_buttons = QButtonGroup(self)
+        for tool, key, tip in ((Tool.BRUSH, "B", "Brush"), (Tool.ERASER, "E", "Eraser"),
+                               (Tool.FILL, "F", "Fill a closed outline")):
+            b = QToolButton(text=tip.split()[0])
+            b.setCheckable(True)
+            b.setChecked(tool is Tool.BRUSH)
+            b.setShortcut(QKeySequence(key))
+            b.setToolTip(f"{tip} ({key})")
+            b.toggled.connect(lambda on, t=tool: on and setattr(self.surface, "tool", t))
+            self.tool_buttons.addButton(b)
+            row.addWidget(b)
+        self.size_slider = QSlider(Qt.Orientation.Horizontal, minimum=4, maximum=60,
+                                   value=int(self.surface.brush_size))
+        self.size_slider.setToolTip("Brush size ([ and ])")
+        self.size_slider.setMaximumWidth(120)
+        self.size_slider.valueChanged.connect(lambda v: setattr(self.surface, "brush_size", float(v)))
+        row.addWidget(QLabel("Size"))
+        row.addWidget(self.size_slider)
+        self.dark_on_light = QCheckBox("Dark ink on light")
+        self.dark_on_light.toggled.connect(lambda on: self.surface.set_light_on_dark(not on))
+        row.addWidget(self.dark_on_light)
+        stack = self.surface.undo_stack
+        for action, keys in ((stack.createUndoAction(self, "Undo"), QKeySequence.StandardKey.Undo),
+                             (stack.createRedoAction(self, "Redo"), QKeySequence.StandardKey.Redo)):
+            action.setShortcuts(keys)
+            self._add_action(action, row)
+        self._add_action(self._action("Clear", self.surface.clear, QKeySequence.StandardKey.Delete), row)
+        self._add_action(self._action("Open image…", self.choose_image, QKeySequence.StandardKey.Open), row)
+        load = QPushButton("Load checkpoint…")
+        load.clicked.connect(self.choose_checkpoint)
+        row.addWidget(load)
+        for key, step in (("[", -2), ("]", 2)):
+            self.addAction(self._action(f"Brush {key}", lambda s=step: self.size_slider.setValue(
+                self.size_slider.value() + s), QKeySequence(key)))
+        row.addStretch(1)
+        return row
+
+    def _action(self, text, slot, keys) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(keys)
+        action.triggered.connect(slot)
+        return action
+
+    def _add_action(self, action: QAction, row: QHBoxLayout):
+        # Shortcuts live while focus is anywhere in this tab, not in the rest of the window.
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addAction(action)
+        button = QToolButton()
+        button.setDefaultAction(action)
+        row.addWidget(button)
+
+    # ---- models -----------------------------------------------------------------------------
+    def add_model(self, name: str, model, classes: list[str]):
+        """Show this model's answers beside the others (it gets a private copy of the model)."""
+        self.predictor.add_model(model, classes)
+        self.models.append((name, list(classes)))
+        self.grid.add(name, classes)
+        if len(self.models) == 1:
+            self.select_model(0)
+        else:
+            self.predictor.request()
+
+    def select_model(self, index: int):
+        self.selected = index
+        self.grid.select(index)
+        self.predictor.explain_index = index
+        self._show_selected()
+        self.predictor.request(explain=True)
+
+    def load_checkpoint(self, path: str) -> bool:
+        from core.checkpoint import CheckpointError, load
+        from core.models import get_spec
+        try:
+            ckpt = load(path)
+            if get_spec(ckpt.meta["model_id"]).task != "fashion":
+                raise CheckpointError(f"{Path(path).name} holds a {ckpt.meta['model_id']} model, "
+                                      "which does not classify images")
+        except (CheckpointError, KeyError, ValueError) as e:
+            self.show_error(str(e))
+            return False
+        self.add_model(f"{Path(path).stem} ({ckpt.meta['model_id']})", ckpt.model, ckpt.meta["classes"])
+        return True
+
+    def choose_checkpoint(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Load checkpoint", "",
+                                              "TrainDesk checkpoints (*.safetensors);;All files (*)")
+        if path:
+            self.load_checkpoint(path)
+
+    # ---- pictures from files ----------------------------------------------------------------
+    def open_image(self, path: str) -> bool:
+        """Classify a file the way the CLI's predict does: read, then the same preprocessing."""
+        from core.preprocess import ImageError, read_image
+        try:
+            self.surface.load_gray(read_image(path))
+        except ImageError as e:
+            self.show_error(str(e))
+            return False
+        except Exception as e:  # whatever a strange file does, the canvas stays up
+            self.show_error(f"{Path(path).name} could not be opened: {e}")
+            return False
+        self.message.hide()
+        return True
+
+    def choose_image(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", "", IMAGE_FILTER)
+        if path:
+            self.open_image(path)
+
+    def dragEnterEvent(self, e):
+        if any(u.isLocalFile() for u in e.mimeData().urls()):
+            e.acceptProposedAction()
+
+    def dropEvent(self, e):
+        files = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
+        if files:
+            e.acceptProposedAction()
+            self.open_image(files[0])
+
+    def show_error(self, text: str):
+        self.message.setText(text.splitlines()[0] if text else "error")
+        self.message.setToolTip(text)
+        self.message.show()
+
+    # ---- answers ----------------------------------------------------------------------------
+    def _on_predicted(self, p):
+        self.last_prediction = p
+        self.sees.show_arrays([p.image28], normalise=False)
+        for i, card in enumerate(self.grid.cards):
+            if p.blank or i >= len(p.probs):
+                card.show_blank()
+            else:
+                card.show_verdict(p.probs[i], p.verdicts[i])
+        if p.blank:
+            self.maps.show_nothing("Draw something to see what drives the answer.")
+        self._show_selected()
+        self.prediction_shown.emit(p.revision)
+
+    def _show_selected(self):
+        p, i = self.last_prediction, self.selected
+        if p is None or p.blank or i >= len(p.probs):
+            self.bars.clear()
+            self.answer.setText("Draw something" if self.models else "Add or load a model")
+            return
+        self.answer.setText(f"{self.models[i][0]}: {answer_text(p.verdicts[i])}")
+        self.bars.set_probs(self.models[i][1], p.probs[i], p.verdicts[i].unsure)
+
+    def _on_explained(self, x):
+        if x.model_index == self.selected and not self.surface.is_blank():
+            name, classes = self.models[x.model_index]
+            self.maps.show_explanation(name, classes, x.image28, x.explanation)
+            self.explanation_shown.emit(x.revision)
+
+    def shutdown(self):
+        self.predictor.shutdown()
+
+    def closeEvent(self, e):
+        self.shutdown()
+        super().closeEvent(e)
