@@ -1,0 +1,111 @@
+"""Small pieces every evaluation view shares: the empty state, image tiles and numeric tables."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QLabel, QStackedWidget,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+RIGHT = "#1a7f37"   # green and red as the seed's plots use them, dark enough to read on white
+WRONG = "#cf222e"
+
+
+def pixmap_from_u8(image: np.ndarray, size: int) -> QPixmap:
+    """A [H, W] uint8 image as a square grey pixmap, scaled without smoothing so pixels stay crisp."""
+    a = np.ascontiguousarray(image, dtype=np.uint8)
+    h, w = a.shape
+    qimg = QImage(a.data, w, h, w, QImage.Format.Format_Grayscale8).copy()  # copy: own the bytes
+    return QPixmap.fromImage(qimg).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                          Qt.TransformationMode.FastTransformation)
+
+
+class StateStack(QStackedWidget):
+    """A view's content, or a message in its place: a view is never a blank widget."""
+
+    def __init__(self, content: QWidget, message: str, parent=None):
+        super().__init__(parent)
+        self.message = QLabel(message)
+        self.message.setObjectName("emptyState")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: palette(placeholder-text); font-size: 14px; padding: 24px;")
+        self.addWidget(self.message)
+        self.addWidget(content)
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.setCurrentIndex(0)
+
+    def show_content(self) -> None:
+        self.setCurrentIndex(1)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.currentIndex() == 0
+
+
+class ImageTile(QWidget):
+    """One image with a caption under it, optionally coloured (right / wrong)."""
+
+    def __init__(self, size: int = 112, parent=None):
+        super().__init__(parent)
+        self.size = size
+        self.image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.caption = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.caption.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.image)
+        lay.addWidget(self.caption)
+
+    def set_image(self, image: np.ndarray, caption: str, color: str | None = None) -> None:
+        self.image.setPixmap(pixmap_from_u8(image, self.size))
+        self.caption.setText(caption)
+        self.caption.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "")
+
+
+def tile_grid(rows: int, cols: int, size: int) -> tuple[QWidget, list[ImageTile]]:
+    """A rows x cols grid of ImageTiles, row by row."""
+    box = QWidget()
+    grid = QGridLayout(box)
+    tiles = [ImageTile(size) for _ in range(rows * cols)]
+    for i, t in enumerate(tiles):
+        grid.addWidget(t, i // cols, i % cols)
+    return box, tiles
+
+
+class NumberTable(QTableWidget):
+    """A read-only table of dict rows, numbers right-aligned."""
+
+    def __init__(self, columns: list[tuple[str, str]], parent=None):
+        super().__init__(0, len(columns), parent)
+        self.keys = [k for k, _ in columns]
+        self.setHorizontalHeaderLabels([label for _, label in columns])
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.verticalHeader().setVisible(False)
+        self.horizontalHeader().setStretchLastSection(True)
+
+    def set_rows(self, rows: list[dict], fmt: dict | None = None) -> None:
+        fmt = fmt or {}
+        self.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, key in enumerate(self.keys):
+                value = row.get(key)
+                text = "" if value is None else fmt.get(key, "{}").format(value)
+                item = QTableWidgetItem(text)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.setItem(r, c, item)
+        self.resizeColumnsToContents()
+
+    def set_row_color(self, row: int, color: str) -> None:
+        for c in range(self.columnCount()):
+            self.item(row, c).setForeground(QColor(color))
+
+    def cells(self) -> list[list[str]]:
+        """The header and every row as shown: what the CSV export writes."""
+        header = [self.horizontalHeaderItem(c).text() for c in range(self.columnCount())]
+        return [header] + [[self.item(r, c).text() if self.item(r, c) else ""
+                            for c in range(self.columnCount())] for r in range(self.rowCount())]
