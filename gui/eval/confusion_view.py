@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -87,7 +87,6 @@ class ConfusionView(QWidget):
             axis = self.plot.getAxis(side)
             axis.setTicks(ticks)
             axis.setStyle(tickFont=font)
-        self.image.setRect(0, 0, n, n)
         self.plot.setRange(xRange=(0, n), yRange=(0, n), padding=0.02)
 
     def _redraw(self) -> None:
@@ -96,9 +95,11 @@ class ConfusionView(QWidget):
         values = self.report.matrix(self.current_mode).astype(np.float64)
         counts = self.report.confusion
         top = float(values.max()) or 1.0
-        self.image.setImage(values, autoLevels=False)
-        self.bar.setLevels((0.0, top))
         n = len(values)
+        # one view unit per cell; given with every image, since a rect set before the first
+        # image is lost and each pixel would then cover n units
+        self.image.setImage(values, autoLevels=False, rect=QRectF(0, 0, n, n))
+        self.bar.setLevels((0.0, top))
         for i, t in enumerate(self.texts):
             r, c = divmod(i, n)
             v = values[r, c]

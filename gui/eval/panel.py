@@ -121,7 +121,7 @@ class EvaluationPanel(QWidget):
             record, copy.deepcopy(model) if model is not None else None)
         self.records.append(record)
         self.comparison.set_records(self.records)
-        self._select(record.run_id)
+        self.select_run(record.run_id)
 
     def update_live(self, model_name: str, model) -> None:
         key = LIVE + model_name
