@@ -53,6 +53,7 @@ class PredictWorker(QObject):
     def __init__(self):
         super().__init__()
         self._models = []          # (model, classes); only this thread ever touches them
+        self._threads_set = False
 
     @Slot(object, object)
     def add_model(self, model, classes):
@@ -64,6 +65,14 @@ class PredictWorker(QObject):
             from core.evaluate import predict_array
             from core.explain import explain, verdict
             from core.preprocess import to_model_input
+            if not self._threads_set:
+                import torch
+                # One image is far too little work to split: with two OpenMP threads on a busy
+                # machine a forward pass took 10-80 ms waiting on a descheduled helper, against
+                # 0.8 ms on one. With torch's OpenMP backend the count sticks to the calling
+                # thread, and the trainer sets its own in its thread before it trains.
+                torch.set_num_threads(1)
+                self._threads_set = True
             t0 = time.perf_counter()
             x28 = to_model_input(gray)
             blank = not x28.any()
