@@ -130,7 +130,14 @@ class DrawSurface(QWidget):
         # Anti-aliased edge pixels under half ink count as open, so the fill meets the line, no gap.
         region = flood_region(ink < 128, r, c)
         if region.any():
-            ink[region] = 255
+            # One pixel further too: the outline's soft inner edge (128..254) would otherwise stay
+            # as faint grey seams inside the fill. Those pixels are ink already, so nothing leaks.
+            grown = region.copy()
+            grown[1:] |= region[:-1]
+            grown[:-1] |= region[1:]
+            grown[:, 1:] |= region[:, :-1]
+            grown[:, :-1] |= region[:, 1:]
+            ink[grown & ((ink >= 128) | region)] = 255
             self._replace(ink, "Fill")
 
     # ---- strokes ----------------------------------------------------------------------------

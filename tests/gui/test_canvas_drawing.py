@@ -73,16 +73,28 @@ def test_undo_shortcut(qtbot, panel):
     assert not panel.surface.ink().any()
 
 
+def _touches(mask):
+    out = mask.copy()
+    out[1:] |= mask[:-1]
+    out[:-1] |= mask[1:]
+    out[:, 1:] |= mask[:, :-1]
+    out[:, :-1] |= mask[:, 1:]
+    return out
+
+
 def test_fill_fills_a_closed_outline_only(qtbot, panel):
     s = panel.surface
     s.brush_size = 8
-    stroke(s, [(60, 60), (220, 60), (220, 220), (60, 220), (60, 60)])
+    stroke(s, [(140, 40), (240, 140), (140, 240), (40, 140), (140, 40)])  # a diamond: soft edges
     outline = s.ink()
     s.tool = Tool.FILL
     stroke(s, [(140, 140)])  # a click inside
     filled = s.ink()
-    assert filled[100:180, 100:180].min() == 255          # inside: full ink
-    assert filled[:40].max() == 0 and filled[250:].max() == 0  # outside: untouched
+    assert filled[90:190, 120:160].min() == 255                 # inside: full ink
+    assert filled[:30].max() == 0 and filled[:60, :60].max() == 0  # outside: untouched
+    soft = (filled > 0) & (filled < 255)
+    near_outside = _touches(_touches(filled == 0))  # the pen's soft edge is two pixels wide
+    assert not (soft & ~near_outside).any()  # grey only on the outer edge: no seam inside
     assert s.undo_stack.count() == 2
     s.undo_stack.undo()
     assert np.array_equal(s.ink(), outline)
