@@ -65,7 +65,7 @@ class ConfusionView(QWidget):
     def show_report(self, report: EvalReport, title: str) -> None:
         first = self.report is None or len(report.classes) != len(self.report.classes)
         self.report = report
-        self.title.setText(title)
+        self.title.setText(f"{title}: {report.accuracy:.2f}% of {len(report.y_true):,} test images right")
         if first:
             self._build_axes(report.classes)
         self._redraw()

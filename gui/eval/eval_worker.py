@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 
 @dataclass
@@ -80,10 +80,18 @@ class Evaluator(QObject):
         self.running: Optional[str] = None   # key of the request in the worker
         self.waiting: Optional[Request] = None
         self.thread.start()
+        # a panel embedded in a window gets no closeEvent of its own: stop at the latest on quit
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
 
     @property
     def busy(self) -> bool:
         return self.running is not None
+
+    def pending(self, key: str | None) -> bool:
+        """True while `key` is being evaluated or waits its turn."""
+        return key is not None and (self.running == key or (self.waiting is not None and self.waiting.key == key))
 
     def submit(self, req: Request) -> None:
         if self.running is not None:
@@ -110,5 +118,6 @@ class Evaluator(QObject):
         """Cancel the running pass (it stops within one chunk), then quit and wait for the thread."""
         self.waiting = None
         self.worker.cancel.set()
-        self.thread.quit()
-        self.thread.wait()
+        if self.thread.isRunning():
+            self.thread.quit()
+            self.thread.wait()

@@ -159,6 +159,7 @@ class EvaluationPanel(QWidget):
             entry.error = None
             self.evaluator.submit(Request(key, entry.model, entry.record.checkpoint if entry.record else None,
                                           self.data.test_x, self.data.test_y, tuple(self.data.classes)))
+            self.progress.setRange(0, 0)  # busy until the first chunk reports a count
         self._refresh()
 
     def _on_progress(self, key: str, done: int, total: int) -> None:
@@ -186,10 +187,10 @@ class EvaluationPanel(QWidget):
     # -- views ----------------------------------------------------------------------------------
     def _refresh(self) -> None:
         entry = self.entries.get(self.current) if self.current else None
-        running = self.evaluator.busy and self.evaluator.running == self.current
+        running = self.evaluator.pending(self.current)
         self.progress.setVisible(running)
-        if running:
-            self.progress.setRange(0, 0)  # busy until the first chunk reports
+        if running and self.evaluator.running != self.current:
+            self.progress.setRange(0, 0)  # waiting behind another model: busy, no count yet
         report = entry.report if entry else None
         if self.data is None:
             message = NO_DATA

@@ -85,7 +85,6 @@ class NumberTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setStretchLastSection(True)
 
     def set_rows(self, rows: list[dict], fmt: dict | None = None) -> None:
         fmt = fmt or {}
