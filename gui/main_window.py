@@ -1,0 +1,382 @@
+"""TrainDesk's main window: the setup panel, run controls, live plots, log and status bar.
+
+The window paints first and loads later: torch and the data set load in the worker's thread, and
+pyqtgraph (about a second to import) right after the first paint, behind a "loading" state.
+"""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QPlainTextEdit, QScrollArea,
+                               QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget)
+
+from gui import settings as store
+from gui.message_bar import MessageBar
+from gui.run_status import RunStatus, clock
+from gui.setup_panel import SetupPanel
+
+# Phases of the window; the actions' enabled states follow from them (see _update_actions).
+LOADING, IDLE, STARTING, RUNNING, PAUSED, STOPPING, BROKEN = (
+    "loading", "idle", "starting", "running", "paused", "stopping", "broken")
+
+
+def epoch_line(ev) -> str:
+    """One log line per epoch, in the seed notebook's words (as the CLI prints it)."""
+    acc = "" if ev.train_acc is None else f" | Train acc: {ev.train_acc:.2f}%"
+    tacc = "" if ev.test_acc is None else f" | Test acc: {ev.test_acc:.2f}%"
+    return (f"Epoch {ev.epoch}/{ev.epochs} | Train loss: {ev.train_loss:.5f}{acc} | "
+            f"Test loss: {ev.test_loss:.5f}{tacc} | {ev.seconds:.1f} s")
+
+
+class MainWindow(QMainWindow):
+    first_painted = Signal()
+    ready = Signal()              # core loaded: Start can be pressed
+    plots_ready = Signal()
+
+    def __init__(self, settings=None, parent=None):
+        super().__init__(parent)
+        self.settings = settings if settings is not None else store.make_settings()
+        self.setWindowTitle("TrainDesk")
+        self.phase = LOADING
+        self.core_info = None
+        self.can_continue = False
+        self.host = None          # the worker and its thread, made after the first paint
+        self.plots = None
+        self._painted = False
+        self._closing = False
+
+        self.panel = SetupPanel()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.panel)
+        scroll.setMinimumWidth(260)
+        self.message = MessageBar()
+        self.message.download_clicked.connect(self._download)
+        self.message.choose_folder_clicked.connect(self._choose_data_folder)
+        self.plot_placeholder = QLabel("Loading plots…")
+        self.plot_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.plot_area = QWidget()
+        self._plot_layout = QVBoxLayout(self.plot_area)
+        self._plot_layout.setContentsMargins(4, 4, 4, 4)
+        self._plot_layout.addWidget(self.message)
+        self._plot_layout.addWidget(self.plot_placeholder, 1)
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(20000)
+        self.log_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.log_view.setPlaceholderText("One line per epoch appears here.")
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right.addWidget(self.plot_area)
+        self.right.addWidget(self.log_view)
+        self.right.setStretchFactor(0, 3)
+        self.right.setStretchFactor(1, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(scroll)
+        self.split.addWidget(self.right)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([320, 900])
+        self.right.setSizes([560, 180])
+        self.setCentralWidget(self.split)
+        self.splitters = {"main": self.split, "right": self.right}
+
+        self._make_actions()
+        self.status = RunStatus(self.statusBar())
+        self.status.busy("Loading PyTorch…")
+        self._ticker = QTimer(self)
+        self._last_batch = None
+        self._ticker.setInterval(250)
+        self._ticker.timeout.connect(self._tick)
+        self._ticker.start()
+        self.panel.parameters_wanted.connect(self._want_parameters)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: self._apply_theme())
+        self._restore()
+        self._update_actions()
+        self.installEventFilter(self)
+
+    # -- construction ----------------------------------------------------------------------------
+    def _make_actions(self) -> None:
+        style = self.style()
+        icon = QStyle.StandardPixmap
+
+        def action(text, pixmap, keys, slot, tip):
+            a = QAction(style.standardIcon(pixmap), text, self)
+            a.setShortcuts([QKeySequence(k) for k in keys])
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            a.setToolTip(f"{tip} ({', '.join(keys)})")
+            a.triggered.connect(slot)
+            return a
+
+        self.start_action = action("Start", icon.SP_MediaPlay, ["Ctrl+R", "F5"], self.start,
+                                   "Train a new model with these settings")
+        self.pause_action = action("Pause", icon.SP_MediaPause, ["Ctrl+P", "F6"],
+                                   self.toggle_pause, "Pause or resume training")
+        self.stop_action = action("Stop", icon.SP_MediaStop, ["Ctrl+.", "Shift+F5"], self.stop,
+                                  "Stop after the current batch")
+        self.more_action = action("+1 epoch", icon.SP_MediaSeekForward, ["Ctrl+E", "F7"],
+                                  self.one_more_epoch, "Continue the finished run one more epoch")
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.run_actions = [self.start_action, self.pause_action, self.stop_action,
+                            self.more_action]
+        toolbar = QToolBar("Run")
+        toolbar.setObjectName("runToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setMovable(False)
+        toolbar.addActions(self.run_actions)
+        self.addToolBar(toolbar)
+        menu = self.menuBar().addMenu("&Run")
+        menu.addActions(self.run_actions)
+        menu.addSeparator()
+        menu.addAction(quit_action)
+
+    def _restore(self) -> None:
+        geometry = store.load_bytes(self.settings, store.GEOMETRY)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1240, 780)
+        store.restore_splitters(self.settings, self.splitters)
+        self.panel.set_config(store.load_experiment(self.settings))
+
+    def save_settings(self) -> None:
+        self.settings.setValue(store.GEOMETRY, self.saveGeometry())
+        store.save_splitters(self.settings, self.splitters)
+        store.save_experiment(self.settings, self.panel.state())
+        self.settings.sync()
+
+    # -- first paint, then load ------------------------------------------------------------------
+    def eventFilter(self, obj, e) -> bool:
+        # Watching our own events only until the first paint: a filter left in place (or an
+        # event() override) would run Python for every event the window ever gets.
+        if obj is self and e.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            self.removeEventFilter(self)
+            self.first_painted.emit()
+            # Queued: the frame in progress reaches the screen before anything slow starts.
+            QTimer.singleShot(0, self._load)
+        return False
+
+    def _load(self) -> None:
+        if self.host is not None or self._closing:
+            return
+        from gui.worker import WorkerHost
+        self.host = WorkerHost(self)
+        w = self.host.worker
+        w.core_ready.connect(self._on_core_ready)
+        w.data_ready.connect(self._on_data_ready)
+        w.run_started.connect(self._on_run_started)
+        w.batch_done.connect(self._on_batch)
+        w.epoch_done.connect(self._on_epoch)
+        w.run_finished.connect(self._on_finished)
+        w.failed.connect(self._on_failed)
+        w.log.connect(self.log)
+        w.parameters_counted.connect(self.panel.set_parameter_count)
+        w.download_progress.connect(self.message.download_progress)
+        w.download_finished.connect(self._on_downloaded)
+        w.load(self.panel.config().data_dir)  # torch imports in the worker from here on
+        from gui.plots import TrainingPlots   # meanwhile pyqtgraph imports here
+        self.plots = TrainingPlots()
+        self._plot_layout.replaceWidget(self.plot_placeholder, self.plots)
+        self.plot_placeholder.deleteLater()
+        self._plot_layout.setStretchFactor(self.plots, 1)
+        self.plots_ready.emit()
+
+    # -- controls --------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.phase != IDLE:
+            return
+        config = self.panel.config()
+        store.save_experiment(self.settings, self.panel.state())
+        self.message.hide()
+        if self.plots is not None:
+            self.plots.clear()
+        self.log(f"— New run: {config.model}, {config.epochs} epochs, batch {config.batch_size}, "
+                 f"{config.optimizer} lr {config.lr:g}, hidden {config.hidden_units}, "
+                 f"seed {config.seed}, device {config.device}")
+        self.can_continue = False
+        self._set_phase(STARTING)
+        self.status.busy("Preparing the model and data…")
+        self.host.worker.start(config)
+
+    def toggle_pause(self) -> None:
+        if self.phase == RUNNING:
+            self.host.worker.pause()
+            self._set_phase(PAUSED)
+            self.status.paused(True)
+            self.log("Paused.")
+        elif self.phase == PAUSED:
+            self.host.worker.resume()
+            self._set_phase(RUNNING)
+            self.status.paused(False)
+            self.log("Resumed.")
+
+    def stop(self) -> None:
+        if self.phase in (STARTING, RUNNING, PAUSED):
+            self.host.worker.stop()
+            self.status.paused(False)
+            self._set_phase(STOPPING)
+            self.status.state.setText("Stopping after this batch…")
+
+    def one_more_epoch(self) -> None:
+        if self.phase != IDLE or not self.can_continue:
+            return
+        self.message.hide()
+        self._set_phase(STARTING)
+        self.host.worker.more(1)
+
+    def _set_phase(self, phase: str) -> None:
+        self.phase = phase
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        p = self.phase
+        self.start_action.setEnabled(p == IDLE)
+        self.pause_action.setEnabled(p in (RUNNING, PAUSED))
+        self.pause_action.setText("Resume" if p == PAUSED else "Pause")
+        self.pause_action.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaPlay if p == PAUSED else QStyle.StandardPixmap.SP_MediaPause))
+        self.stop_action.setEnabled(p in (STARTING, RUNNING, PAUSED))
+        self.more_action.setEnabled(p == IDLE and self.can_continue)
+        self.panel.set_locked(p in (STARTING, RUNNING, PAUSED, STOPPING))
+
+    # -- from the worker -------------------------------------------------------------------------
+    def _on_core_ready(self, info) -> None:
+        self.core_info = info
+        self.panel.set_core_info(info)
+        self.status.set_device(info.auto_device)
+        self.log(f"PyTorch {info.torch_version} ready in {info.seconds:.1f} s; "
+                 f"devices found: {', '.join(info.devices)}.")
+        if self.phase == LOADING:
+            self._set_phase(IDLE)
+            if self.panel.task() == "fashion":
+                self.status.busy("Loading Fashion-MNIST…")
+            else:
+                self.status.idle("Ready")
+        self.ready.emit()
+
+    def _on_data_ready(self, source: str) -> None:
+        self.panel.set_data_source(f"Data: {source}")
+        if self.message.kind == "error" and self.message.download.isVisible():
+            self.message.hide()  # the data set the message was about has turned up
+        if self.phase == IDLE:
+            self.status.idle("Ready")
+
+    def _on_run_started(self, info) -> None:
+        if self.phase == STARTING:
+            self._set_phase(RUNNING)
+        self.status.run_started(info)
+        if self.plots is not None:
+            self.plots.set_epochs(info.last_epoch)
+        if self.phase == PAUSED:
+            self.status.paused(True)
+        what = "Continuing" if info.continued else "Training"
+        self.log(f"{what} {info.model_name} ({info.parameters:,} parameters) on {info.device}"
+                 f"{f' with {info.threads} threads' if info.threads else ''}, "
+                 f"{info.batches:,} batches per epoch; data: {info.data_source}")
+
+    def _on_batch(self, ev) -> None:
+        if self.plots is not None:
+            self.plots.add_batch(ev)
+        self._last_batch = ev  # the status bar shows it at its next tick: text needs no 20 Hz
+
+    def _tick(self) -> None:
+        if self._last_batch is not None:
+            self.status.batch(self._last_batch)
+            self._last_batch = None
+        self.status.tick()
+
+    def _on_epoch(self, ev) -> None:
+        self._last_batch = None
+        if self.plots is not None:
+            self.plots.add_epoch(ev)
+        self.status.epoch(ev)
+        self.log(epoch_line(ev))
+
+    def _on_finished(self, result) -> None:
+        self.can_continue = result.error is None
+        acc = "" if result.model_acc is None else f", test acc {result.model_acc:.2f}%"
+        loss = f"{result.model_loss:.5f}" if math.isfinite(result.model_loss) else str(result.model_loss)
+        how = "Stopped" if result.stopped else "Halted" if result.error else "Finished"
+        summary = (f"{how}: {result.model_name} after {result.epochs_done} epochs, "
+                   f"test loss {loss}{acc}, {clock(result.training_time)} training")
+        self.log(summary)
+        if result.error:
+            self.message.show_error(result.error)  # the trainer has logged it already
+        self._set_phase(IDLE)
+        self.status.finished(result.error or summary)
+        if self.plots is not None:
+            self.plots.refresh()
+
+    def _on_failed(self, failure) -> None:
+        self.log(failure.message)
+        if failure.details:
+            self.log(failure.details.rstrip())
+        if failure.kind == "data":
+            self.message.show_data_missing(failure.message)
+            self.panel.set_data_source("Data: not found")
+        else:
+            self.message.show_error(failure.message)
+        if failure.during_run:
+            self.can_continue = False  # the worker dropped or spoiled the run
+        if failure.during_run or self.phase in (LOADING, IDLE):
+            # A failed preload while a Start waits in the queue must not re-enable Start.
+            self._set_phase(IDLE if self.core_info is not None else BROKEN)
+            self.status.idle("Failed: " + failure.message.splitlines()[0])
+
+    def _on_downloaded(self, folder: str) -> None:
+        self.log(f"Fashion-MNIST downloaded into {folder}.")
+        self.panel.set_data_dir("")  # core finds the downloaded copy by itself
+        self.message.show_info(f"Fashion-MNIST downloaded into {folder}. Press Start to train.")
+
+    def _download(self) -> None:
+        if self.host is None:
+            return
+        self.message.download_started()
+        self.log("Downloading Fashion-MNIST…")
+        self.host.worker.download()
+
+    def _choose_data_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder holding Fashion-MNIST")
+        if folder:
+            self.panel.set_data_dir(folder)
+            self.message.hide()
+            if self.host is not None:
+                self.host.worker.prepare_data(folder)
+
+    def _want_parameters(self, model_id: str, hidden: int) -> None:
+        if self.host is not None and self.core_info is not None:
+            self.host.worker.count_parameters(model_id, hidden)
+
+    # -- the rest --------------------------------------------------------------------------------
+    def log(self, text: str) -> None:
+        self.log_view.appendPlainText(text)
+
+    def log_text(self) -> str:
+        return self.log_view.toPlainText()
+
+    def _apply_theme(self) -> None:
+        if self.plots is not None:
+            from gui.theme import plot_colors
+            self.plots.apply_theme(plot_colors())
+
+    def changeEvent(self, e) -> None:
+        if e.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._apply_theme()
+        super().changeEvent(e)
+
+    def closeEvent(self, e) -> None:
+        """Save what to remember; stop a run and wait for the worker's thread before going."""
+        if not self._closing:
+            self._closing = True
+            self.save_settings()
+            if self.host is not None:
+                if self.phase in (STARTING, RUNNING, PAUSED, STOPPING):
+                    self.status.state.setText("Stopping…")
+                self._ticker.stop()
+                self.host.close()
+        e.accept()
+
+    def shutdown(self) -> None:
+        """Close without user interaction (tests, benchmark): same path as the window's close."""
+        self.close()

@@ -1,0 +1,317 @@
+"""The one bridge between the window and core: a QObject that lives on its own QThread.
+
+Everything that imports torch or runs a model happens in this thread, so the window paints at
+once and never waits on training. The window talks to the worker in two ways only:
+
+* requests (`load`, `start`, `more`, `count_parameters`, `download`) are queued signals, so they
+  run in the worker's thread, one after another;
+* `stop`, `pause` and `resume` act on core's thread-safe `Control` directly, because the worker's
+  thread is busy inside the training loop and would not see a queued request until it ended.
+
+Results come back as signals carrying plain dataclasses (core's BatchResult/EpochResult/RunResult
+and the small ones below): never a tensor, never a widget.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+import weakref
+from dataclasses import dataclass
+from typing import Optional
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+# Per-batch signals at most this often: the trainer throttles too, but a tiny full-batch model
+# (the line, the circles) finishes an "epoch" every millisecond.
+BATCH_SIGNAL_INTERVAL_S = 0.05
+
+_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+
+
+def running_threads() -> list[QThread]:
+    """The worker threads started by this module that are still running (tests check it is empty)."""
+    return [t for t in list(_threads) if t.isRunning()]
+
+
+@dataclass
+class ModelInfo:
+    id: str
+    class_name: str
+    task: str
+    description: str
+    uses_hidden_units: bool
+
+
+@dataclass
+class CoreInfo:
+    models: list            # [ModelInfo], in core's order
+    devices: list           # what core found, best first, e.g. ["cuda", "cpu"]
+    auto_device: str        # what "auto" picks here, described ("cpu", "cuda (NVIDIA ...)")
+    torch_version: str
+    seconds: float          # how long importing torch and core took
+
+
+@dataclass
+class RunStarted:
+    model_name: str
+    device: str
+    threads: int
+    parameters: int
+    first_epoch: int        # 1 for a new run, n+1 for "+1 epoch"
+    last_epoch: int
+    batches: int            # per epoch
+    batch_size: int
+    data_source: str
+    continued: bool
+
+
+@dataclass
+class Failure:
+    message: str
+    kind: str = "error"     # "data": the data set is missing or broken; "error": anything else
+    details: str = ""       # the traceback, for the log
+    during_run: bool = False  # it ended a Start or "+1 epoch" request (else: loading, download)
+
+
+class DownloadCancelled(Exception):
+    pass
+
+
+class TrainWorker(QObject):
+    core_ready = Signal(object)          # CoreInfo
+    data_ready = Signal(str)             # where Fashion-MNIST came from
+    run_started = Signal(object)         # RunStarted
+    batch_done = Signal(object)          # core.config.BatchResult
+    epoch_done = Signal(object)          # core.config.EpochResult
+    run_finished = Signal(object)        # core.config.RunResult (also after stop or NaN halt)
+    failed = Signal(object)              # Failure; ends a request that could not finish
+    log = Signal(str)
+    parameters_counted = Signal(str, int, int)   # model id, hidden units, count
+    download_progress = Signal(str, int, int)    # file, bytes done, bytes total (0: unknown)
+    download_finished = Signal(str)              # the folder now holding the data
+
+    _load_requested = Signal(object)
+    _data_requested = Signal(object)
+    _train_requested = Signal(object, object, object)  # control, config or None, extra epochs
+    _count_requested = Signal(str, int)
+    _download_requested = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self._control = None
+        self._control_cls = None
+        self._trainer = None
+        self._data_key = None
+        self._data = None
+        self._cancel_download = False
+        self._last_batch_emit = 0.0
+        self._load_requested.connect(self._load)
+        self._data_requested.connect(self._prepare_data)
+        self._train_requested.connect(self._train)
+        self._count_requested.connect(self._count)
+        self._download_requested.connect(self._download)
+
+    # -- called from the window's thread ---------------------------------------------------------
+    def load(self, data_dir: Optional[str] = None) -> None:
+        """Import torch and core, then read Fashion-MNIST (from `data_dir`, or found by core)."""
+        self._load_requested.emit(data_dir)
+
+    def prepare_data(self, data_dir: Optional[str] = None) -> None:
+        """Read Fashion-MNIST from `data_dir` now, so the next Start need not wait for it."""
+        self._data_requested.emit(data_dir)
+
+    def start(self, config) -> None:
+        """Train a new model on a snapshot of `config` (a core.config.TrainConfig)."""
+        # A deep copy: the run never sees later edits, nor shares the dicts inside.
+        self._train_requested.emit(self._new_control(), type(config).from_dict(config.to_dict()), None)
+
+    def more(self, epochs: int = 1) -> None:
+        """Continue the last run for `epochs` more epochs."""
+        self._train_requested.emit(self._new_control(), None, epochs)
+
+    def stop(self) -> None:
+        if self._control is not None:
+            self._control.stop()
+
+    def pause(self) -> None:
+        if self._control is not None:
+            self._control.pause()
+
+    def resume(self) -> None:
+        if self._control is not None:
+            self._control.resume()
+
+    def count_parameters(self, model_id: str, hidden_units: int) -> None:
+        self._count_requested.emit(model_id, hidden_units)
+
+    def download(self) -> None:
+        self._cancel_download = False
+        self._download_requested.emit()
+
+    def shutdown(self) -> None:
+        """Ask whatever runs to end soon: the owner then quits and waits for the thread."""
+        self._cancel_download = True
+        self.stop()
+
+    def _new_control(self):
+        # Made here, not in the worker thread, so a Stop pressed right after Start reaches this
+        # run's control even before the worker has picked the request up.
+        if self._control_cls is None:
+            raise RuntimeError("core is not loaded yet")
+        self._control = self._control_cls()
+        return self._control
+
+    # -- in the worker's thread ------------------------------------------------------------------
+    @Slot(object)
+    def _load(self, data_dir) -> None:
+        t0 = time.perf_counter()
+        try:
+            import torch
+
+            from core.device import available_devices, describe, pick_device
+            from core.models import MODELS
+            from core.trainer import Control
+        except Exception as e:  # a broken install: say so in the window rather than die
+            self._fail(e)
+            return
+        self._control_cls = Control
+        models = [ModelInfo(s.id, s.class_name, s.task, s.description, s.uses_hidden_units)
+                  for s in MODELS.values()]
+        self.core_ready.emit(CoreInfo(models, available_devices(), describe(pick_device("auto")),
+                                      torch.__version__, time.perf_counter() - t0))
+        try:
+            self._fashion(data_dir)
+        except Exception as e:
+            self._fail(e)
+
+    @Slot(object)
+    def _prepare_data(self, data_dir) -> None:
+        try:
+            self._fashion(data_dir)
+        except Exception as e:
+            self._fail(e)
+
+    def _fashion(self, data_dir):
+        """Fashion-MNIST from `data_dir` (None: wherever core finds it), read once and kept."""
+        key = data_dir or None
+        if self._data is None or self._data_key != key:
+            from core.data import load_fashion_mnist
+            self._data = None  # let the old copy go before reading a new one
+            self._data = load_fashion_mnist(key)
+            self._data_key = key
+            self.data_ready.emit(self._data.source)
+        return self._data
+
+    @Slot(object, object, object)
+    def _train(self, control, config, epochs) -> None:
+        try:
+            from core.config import EpochResult
+            from core.models import parameter_count
+            from core.trainer import Trainer
+
+            if config is not None:
+                self._trainer = None  # free the previous model before building the next
+                config.validate()
+                from core.models import get_spec
+                data = self._fashion(config.data_dir) if get_spec(config.model).task == "fashion" else None
+                trainer = Trainer(config, data=data, control=control, log=self.log.emit)
+                self._trainer = trainer
+                first, last = 1, config.epochs
+            else:
+                trainer = self._trainer
+                if trainer is None:
+                    raise RuntimeError("there is no run to continue")
+                trainer.control = control
+                first = len(trainer.history) + 1
+                last = len(trainer.history) + epochs
+            from core.device import describe
+            batches = (1 if trainer.task != "fashion"
+                       else -(-len(trainer.data.train_x) // trainer.config.batch_size))
+            self.run_started.emit(RunStarted(
+                trainer.spec.class_name, describe(trainer.device), trainer.threads,
+                parameter_count(trainer.model), first, last, batches, trainer.config.batch_size,
+                trainer.data.source, config is None))
+            self._last_batch_emit = 0.0
+            for event in trainer.run(epochs):
+                if isinstance(event, EpochResult):
+                    self.epoch_done.emit(event)
+                else:
+                    self._emit_batch(event)
+            self.run_finished.emit(trainer.result())
+        except Exception as e:
+            self._fail(e, during_run=True)
+
+    def _emit_batch(self, event) -> None:
+        now = time.perf_counter()
+        # The last batch of a real epoch always goes through so the progress bar reaches 100%.
+        if now - self._last_batch_emit >= BATCH_SIGNAL_INTERVAL_S or (
+                event.batch == event.batches and event.batches > 1):
+            self._last_batch_emit = now
+            self.batch_done.emit(event)
+
+    @Slot(str, int)
+    def _count(self, model_id: str, hidden_units: int) -> None:
+        try:
+            import torch
+
+            from core.models import build_model, parameter_count
+            with torch.device("meta"):  # shapes only: no memory, no random init
+                count = parameter_count(build_model(model_id, hidden_units))
+        except Exception:
+            count = -1
+        self.parameters_counted.emit(model_id, hidden_units, count)
+
+    @Slot()
+    def _download(self) -> None:
+        from core import data as core_data
+        last = [0.0]
+
+        def progress(name, done, total):
+            if self._cancel_download:
+                raise DownloadCancelled()
+            now = time.perf_counter()
+            if now - last[0] >= 0.05 or done == total:
+                last[0] = now
+                self.download_progress.emit(name, done, total)
+
+        try:
+            folder = core_data.download(progress)
+        except DownloadCancelled:
+            self.log.emit("Download cancelled.")
+            return
+        except Exception as e:
+            self._fail(e)
+            return
+        self.download_finished.emit(str(folder))
+        try:
+            self._data = None
+            self._fashion(None)
+        except Exception as e:
+            self._fail(e)
+
+    def _fail(self, e: Exception, during_run: bool = False) -> None:
+        kind = "data" if type(e).__name__ == "DataError" else "error"
+        message = str(e) if kind == "data" else f"{type(e).__name__}: {e}"
+        details = "" if kind == "data" else traceback.format_exc()
+        self.failed.emit(Failure(message, kind, details, during_run))
+
+
+class WorkerHost(QObject):
+    """Owns the worker's QThread: starts it, and at the end stops the run and waits for the thread."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.worker = TrainWorker()
+        self.thread = QThread()
+        self.thread.setObjectName("TrainDesk worker")
+        self.worker.moveToThread(self.thread)
+        _threads.add(self.thread)
+        self.thread.start()
+
+    def close(self, timeout_ms: int = 60000) -> bool:
+        """Stop any run, end the thread and wait for it. True when the thread has ended."""
+        if not self.thread.isRunning():
+            return True
+        self.worker.shutdown()
+        self.thread.quit()
+        return self.thread.wait(timeout_ms)
