@@ -80,6 +80,35 @@ class LinearRegressionModel(nn.Module):
         return self.linear_layer(x)
 
 
+class LineStackModel(nn.Module):
+    """Notebook 02's sanity check: three linear layers (1 -> 10 -> 10 -> 1) fitting a straight line.
+
+    With no activation the stack is still one straight line, so it must fit as well as `line` does.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.layer_stack = nn.Sequential(nn.Linear(1, 10), nn.Linear(10, 10), nn.Linear(10, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer_stack(x)
+
+    @property
+    def linear_layer(self) -> nn.Linear:
+        """The one Linear(1, 1) the stack equals (no activations), so its learned weight and bias
+        read like LinearRegressionModel's. A fresh copy: changing it does not train the stack."""
+        with torch.no_grad():
+            first = self.layer_stack[0]
+            weight, bias = first.weight, first.bias
+            for layer in self.layer_stack[1:]:
+                weight, bias = layer.weight @ weight, layer.weight @ bias + layer.bias
+            # skip_init: no random initialisation, so reading this never moves torch's RNG
+            out = nn.utils.skip_init(nn.Linear, 1, 1, device=weight.device)
+            out.weight.copy_(weight)
+            out.bias.copy_(bias)
+        return out
+
+
 class CircleModelV0(nn.Module):
     """Notebook 02 first try: Linear(2, 5) -> Linear(5, 1)."""
 
@@ -139,6 +168,9 @@ MODELS: dict[str, ModelSpec] = {s.id: s for s in [
     ModelSpec("line", "LinearRegressionModel", "line",
               "One weight and one bias fitting a straight line (notebook 01).",
               lambda hidden: LinearRegressionModel()),
+    ModelSpec("line-stack", "LineStackModel", "line",
+              "Linear 1->10->10->1, no activation: can a stack fit a straight line? (notebook 02).",
+              lambda hidden: LineStackModel()),
     ModelSpec("circles-v0", "CircleModelV0", "circles",
               "Linear 2->5->1: a straight decision boundary (notebook 02).",
               lambda hidden: CircleModelV0()),
