@@ -30,7 +30,7 @@ class LineView(QWidget):
         self.pred = _points(PRED, "Predictions")
         for item in (self.train, self.test, self.pred):
             self.fit.addItem(item)
-        self.loss = CurvePlot("L1 loss", "loss")
+        self.loss = CurvePlot("L1 loss", "loss", legend_at=(-10, 10))  # top right: L1 falls to 0
         self.values = QLabel()
         self.values.setTextFormat(Qt.TextFormat.RichText)
         self.values.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
