@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data-dir", help="folder holding the four Fashion-MNIST files")
     t.add_argument("--augment", choices=["none", "sketch"], default="none",
                    help="sketch: mix drawing-like images into each batch so drawings are read well")
+    toy = t.add_argument_group("toy data (notebooks 01 and 02); unset values keep the seeds' defaults")
+    for flag, kind in LINE_FLAGS.items():
+        toy.add_argument(f"--line-{flag.replace('_', '-')}", type=kind, dest=f"line_{flag}")
+    for flag, (key, kind) in CIRCLES_FLAGS.items():
+        toy.add_argument(f"--circles-{flag}", type=kind, dest=f"circles_{key}")
     t.add_argument("--out", default="runs", help="folder for the checkpoint (default: ./runs)")
     e = sub.add_parser("evaluate", help="test a checkpoint on the Fashion-MNIST test set")
     e.add_argument("--checkpoint", required=True)
@@ -62,7 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+LINE_FLAGS = {"weight": float, "bias": float, "start": float, "end": float, "step": float,
+              "train_fraction": float}
+CIRCLES_FLAGS = {"samples": ("n_samples", int), "noise": ("noise", float),
+                 "factor": ("factor", float), "seed": ("seed", int)}
 TOY_DEFAULTS = {"line": {"epochs": 300, "lr": 0.01}, "circles": {"epochs": 1000, "lr": 0.1}}
+
+
+def _given(args, prefix: str, keys) -> dict:
+    """Only the toy-data values the user set, so the defaults stay in core/toy_data.py."""
+    return {k: getattr(args, prefix + k) for k in keys if getattr(args, prefix + k) is not None}
 
 
 def cmd_train(args) -> int:
@@ -79,7 +93,9 @@ def cmd_train(args) -> int:
                          optimizer=args.optimizer, weight_decay=args.weight_decay,
                          hidden_units=args.hidden_units, seed=args.seed, device=args.device,
                          threads=args.threads, data_dir=args.data_dir, log_interval_s=1.0,
-                         augment="" if args.augment == "none" else args.augment)
+                         augment="" if args.augment == "none" else args.augment,
+                         line=_given(args, "line_", LINE_FLAGS),
+                         circles=_given(args, "circles_", [k for k, _ in CIRCLES_FLAGS.values()]))
     config.validate()
     _say(f"Loading data for {args.model} ...")
     trainer = Trainer(config, log=_say)

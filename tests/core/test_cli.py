@@ -35,7 +35,7 @@ def test_usage_errors_exit_2(argv, capsys):
 def test_models_lists_every_model_with_its_size(capsys):
     assert main(["models"]) == 0
     rows = {r["model"]: r for r in _lines(capsys.readouterr().out)}
-    assert list(rows) == ["fashion-v0", "fashion-v1", "fashion-v2", "line",
+    assert list(rows) == ["fashion-v0", "fashion-v1", "fashion-v2", "line", "line-stack",
                           "circles-v0", "circles-v1", "circles-v2"]
     assert rows["fashion-v2"]["parameters"] == 7740 and rows["fashion-v2"]["description"]
 
@@ -115,3 +115,17 @@ def test_line_result_carries_learned_values(tmp_path, capsys):
     result = _lines(capsys.readouterr().out)[-1]["result"]
     assert result["model_acc"] is None and result["model_loss"] < 0.05
     assert result["learned"]["weight"] == pytest.approx(0.7, abs=0.05)
+    # The data panel's settings from the command line: notebook 01's exercise line.
+    assert main(["train", "--model", "line", "--line-weight", "0.3", "--line-bias", "0.9",
+                 "--epochs", "1000", "--out", str(tmp_path)]) == 0
+    learned = _lines(capsys.readouterr().out)[-1]["result"]["learned"]
+    assert learned["weight"] == pytest.approx(0.3, abs=0.05)
+    assert learned["bias"] == pytest.approx(0.9, abs=0.05)
+
+
+def test_circles_settings_reach_the_data(tmp_path, capsys):
+    assert main(["train", "--model", "circles-v0", "--epochs", "5", "--circles-samples", "200",
+                 "--circles-noise", "0.1", "--out", str(tmp_path)]) == 0
+    ckpt = _lines(capsys.readouterr().out)[-1]["result"]["checkpoint"]
+    from core.checkpoint import read
+    assert read(ckpt)[1]["config"]["circles"] == {"n_samples": 200, "noise": 0.1}
