@@ -10,12 +10,13 @@ import math
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QPlainTextEdit, QScrollArea,
-                               QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget)
+                               QSplitter, QStyle, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from gui import settings as store
 from gui.message_bar import MessageBar
 from gui.run_status import RunStatus, clock
 from gui.setup_panel import SetupPanel
+from gui.tool_tabs import ToolTabs
 
 # Phases of the window; the actions' enabled states follow from them (see _update_actions).
 LOADING, IDLE, STARTING, RUNNING, PAUSED, STOPPING, BROKEN = (
@@ -34,6 +35,7 @@ class MainWindow(QMainWindow):
     first_painted = Signal()
     ready = Signal()              # core loaded: Start can be pressed
     plots_ready = Signal()
+    run_ended = Signal(object)    # RunResult or Failure, in the UI thread, after the window updated
 
     def __init__(self, settings=None, parent=None):
         super().__init__(parent)
@@ -41,6 +43,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("TrainDesk")
         self.phase = LOADING
         self.core_info = None
+        self.data_source = None   # where Fashion-MNIST was read from, once it has been
         self.can_continue = False
         self.host = None          # the worker and its thread, made after the first paint
         self.plots = None
@@ -67,8 +70,13 @@ class MainWindow(QMainWindow):
         self.log_view.setMaximumBlockCount(20000)
         self.log_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.log_view.setPlaceholderText("One line per epoch appears here.")
+        self.tab_widget = QTabWidget()
+        self.tab_widget.setDocumentMode(True)
+        self.tab_widget.addTab(self.plot_area, "&Training")
+        self.tool_tabs = ToolTabs(self.tab_widget)
+        self.setAcceptDrops(True)  # an image dropped anywhere goes to the drawing canvas
         self.right = QSplitter(Qt.Orientation.Vertical)
-        self.right.addWidget(self.plot_area)
+        self.right.addWidget(self.tab_widget)
         self.right.addWidget(self.log_view)
         self.right.setStretchFactor(0, 3)
         self.right.setStretchFactor(1, 1)
@@ -174,6 +182,9 @@ class MainWindow(QMainWindow):
         w.parameters_counted.connect(self.panel.set_parameter_count)
         w.download_progress.connect(self.message.download_progress)
         w.download_finished.connect(self._on_downloaded)
+        w.data_arrays.connect(self.tool_tabs.set_data)
+        w.weights_ready.connect(self.tool_tabs.epoch_weights)
+        w.run_saved.connect(self.tool_tabs.run_saved)
         w.load(self.panel.config().data_dir)  # torch imports in the worker from here on
         from gui.plots import TrainingPlots   # meanwhile pyqtgraph imports here
         self.plots = TrainingPlots()
@@ -247,6 +258,10 @@ class MainWindow(QMainWindow):
         self.status.set_device(info.auto_device)
         self.log(f"PyTorch {info.torch_version} ready in {info.seconds:.1f} s; "
                  f"devices found: {', '.join(info.devices)}.")
+        if not self._closing:
+            self.tool_tabs.build()  # torch is imported now, so building these is quick
+            if self.tool_tabs.history_problem:
+                self.log(self.tool_tabs.history_problem)
         if self.phase == LOADING:
             self._set_phase(IDLE)
             if self.panel.task() == "fashion":
@@ -256,6 +271,7 @@ class MainWindow(QMainWindow):
         self.ready.emit()
 
     def _on_data_ready(self, source: str) -> None:
+        self.data_source = source
         self.panel.set_data_source(f"Data: {source}")
         if self.message.kind == "error" and self.message.download.isVisible():
             self.message.hide()  # the data set the message was about has turned up
@@ -307,6 +323,7 @@ class MainWindow(QMainWindow):
         self.status.finished(result.error or summary)
         if self.plots is not None:
             self.plots.refresh()
+        self.run_ended.emit(result)
 
     def _on_failed(self, failure) -> None:
         self.log(failure.message)
@@ -323,6 +340,8 @@ class MainWindow(QMainWindow):
             # A failed preload while a Start waits in the queue must not re-enable Start.
             self._set_phase(IDLE if self.core_info is not None else BROKEN)
             self.status.idle("Failed: " + failure.message.splitlines()[0])
+        if failure.during_run:
+            self.run_ended.emit(failure)
 
     def _on_downloaded(self, folder: str) -> None:
         self.log(f"Fashion-MNIST downloaded into {folder}.")
@@ -375,7 +394,18 @@ class MainWindow(QMainWindow):
                     self.status.state.setText("Stopping…")
                 self._ticker.stop()
                 self.host.close()
+            self.tool_tabs.shutdown()
         e.accept()
+
+    def dragEnterEvent(self, e) -> None:
+        if e.mimeData().hasUrls() and self.tool_tabs.built:
+            e.acceptProposedAction()
+
+    def dropEvent(self, e) -> None:
+        urls = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.tool_tabs.open_image(urls[0])
+            e.acceptProposedAction()
 
     def shutdown(self) -> None:
         """Close without user interaction (tests, benchmark): same path as the window's close."""

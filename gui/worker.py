@@ -73,6 +73,29 @@ class Failure:
     during_run: bool = False  # it ended a Start or "+1 epoch" request (else: loading, download)
 
 
+@dataclass
+class DataArrays:
+    """Fashion-MNIST as numpy arrays (shared memory with the worker's tensors, read-only use)."""
+    train_x: object
+    train_y: object
+    test_x: object
+    test_y: object
+    classes: tuple
+    source: str
+
+
+@dataclass
+class ModelWeights:
+    """A model's weights at an epoch boundary, as numpy arrays: exact, and safe to hand over
+    while the worker trains on (the views rebuild the model from these in their own thread)."""
+    model_name: str
+    model_id: str
+    hidden_units: int
+    classes: list
+    arrays: dict
+    epoch: int
+
+
 class DownloadCancelled(Exception):
     pass
 
@@ -89,6 +112,9 @@ class TrainWorker(QObject):
     parameters_counted = Signal(str, int, int)   # model id, hidden units, count
     download_progress = Signal(str, int, int)    # file, bytes done, bytes total (0: unknown)
     download_finished = Signal(str)              # the folder now holding the data
+    data_arrays = Signal(object)         # DataArrays: the loaded data set, for the evaluation views
+    weights_ready = Signal(object)       # ModelWeights after each epoch (image models)
+    run_saved = Signal(object)           # core.history.RunRecord of a finished, saved run
 
     _load_requested = Signal(object)
     _data_requested = Signal(object)
@@ -200,6 +226,9 @@ class TrainWorker(QObject):
             self._data = load_fashion_mnist(key)
             self._data_key = key
             self.data_ready.emit(self._data.source)
+            d = self._data
+            self.data_arrays.emit(DataArrays(d.train_x.numpy(), d.train_y.numpy(), d.test_x.numpy(),
+                                             d.test_y.numpy(), tuple(d.classes), d.source))
         return self._data
 
     @Slot(object, object, object)
@@ -235,11 +264,40 @@ class TrainWorker(QObject):
             for event in trainer.run(epochs):
                 if isinstance(event, EpochResult):
                     self.epoch_done.emit(event)
+                    if trainer.task == "fashion":
+                        self.weights_ready.emit(self._weights(trainer, event.epoch))
                 else:
                     self._emit_batch(event)
-            self.run_finished.emit(trainer.result())
+            self.run_finished.emit(self._save(trainer))
         except Exception as e:
             self._fail(e, during_run=True)
+
+    @staticmethod
+    def _weights(trainer, epoch: int) -> ModelWeights:
+        arrays = {k: v.detach().cpu().contiguous().numpy().copy()
+                  for k, v in trainer.model.state_dict().items()}
+        return ModelWeights(trainer.spec.class_name, trainer.config.model,
+                            trainer.config.hidden_units, list(trainer.classes), arrays, epoch)
+
+    def _save(self, trainer):
+        """Keep every image-model run that finished an epoch: checkpoint + history record."""
+        result = trainer.result()
+        if trainer.task != "fashion" or not trainer.history:
+            return result
+        try:
+            from core.history import RunHistory, RunRecord
+            from core.paths import runs_dir
+
+            record = RunRecord.from_run(trainer.config, result)
+            path = trainer.save(runs_dir() / record.run_id)
+            result = trainer.result(checkpoint=str(path))
+            record.checkpoint = str(path)
+            RunHistory().add(record)
+            self.log.emit(f"Saved {path}")
+            self.run_saved.emit(record)
+        except OSError as e:  # a full disk must not lose the run shown in the window
+            self.log.emit(f"Could not save the checkpoint: {e}")
+        return result
 
     def _emit_batch(self, event) -> None:
         now = time.perf_counter()

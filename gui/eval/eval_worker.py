@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import threading
 import traceback
+import weakref
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+
+_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+
+
+def running_threads() -> list[QThread]:
+    """Evaluation threads still running (the tests' leak check reads this)."""
+    return [t for t in list(_threads) if t.isRunning()]
 
 
 @dataclass
@@ -71,6 +79,7 @@ class Evaluator(QObject):
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("traindesk-eval")
+        _threads.add(self.thread)
         self.worker = EvalWorker()
         self.worker.moveToThread(self.thread)
         self._request.connect(self.worker.run)

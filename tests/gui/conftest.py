@@ -23,12 +23,17 @@ def private_home(tmp_path_factory):
         os.environ["TRAINDESK_DATA_HOME"] = old
 
 
+THREAD_OWNERS = ("gui.worker", "gui.canvas.predict_worker", "gui.toy.toy_panel", "gui.eval.eval_worker")
+
+
 @pytest.fixture(autouse=True)
 def no_thread_left_running():
     """Fail a test that leaves a worker QThread running (after its widgets were closed)."""
     yield
-    from gui.worker import running_threads
-    left = running_threads()
+    import importlib
+    left = []
+    for name in THREAD_OWNERS:  # every module of gui/ that starts a QThread keeps a registry
+        left += importlib.import_module(name).running_threads()
     for thread in left:  # end them anyway so the next tests start clean
         thread.quit()
         thread.wait(30000)
