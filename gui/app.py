@@ -30,6 +30,12 @@ _LOADED = time.perf_counter()
 
 
 def main(argv: list[str] | None = None) -> int:
+    from gui.platform_check import problem
+
+    why = problem()
+    if why:  # otherwise Qt prints its own riddle and aborts the process
+        print(why, file=sys.stderr)
+        return 1
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
