@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFileDialog,
+from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog,
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -66,6 +66,9 @@ class SetupPanel(QWidget):
         self.optimizer = QComboBox()
         for key, name in OPTIMIZER_NAMES.items():
             self.optimizer.addItem(name, key)
+        self.sketch = QCheckBox("Sketch-robust (mix drawings into batches)")
+        self.sketch.setToolTip("Replace half of each batch with silhouettes and outlines of its "
+                               "images, so the model also reads drawings (train --augment sketch)")
         self.weight_decay = CompactDoubleSpinBox()
         self.weight_decay.setDecimals(8)
         self.weight_decay.setRange(0.0, 10.0)
@@ -108,6 +111,7 @@ class SetupPanel(QWidget):
         hform.addRow("Weight decay", self.weight_decay)
         hform.addRow("Hidden units", self.hidden)
         hform.addRow("Seed", self.seed)
+        hform.addRow(self.sketch)
         where = QGroupBox("Hardware and data")
         wform = QFormLayout(where)
         wform.addRow("Device", self.device)
@@ -150,7 +154,8 @@ class SetupPanel(QWidget):
                            weight_decay=self.weight_decay.value(),
                            hidden_units=self.hidden.value(), seed=self.seed.value(),
                            device=self.device.currentData(),
-                           data_dir=self.data_dir.text().strip() or None)
+                           data_dir=self.data_dir.text().strip() or None,
+                           augment="sketch" if self.sketch.isChecked() else "")
 
     def state(self) -> dict:
         """What to remember: the config plus the workflow it belongs to."""
@@ -173,6 +178,7 @@ class SetupPanel(QWidget):
             self._set_combo(self.optimizer, d["optimizer"])
             self._set_combo(self.device, d["device"])
             self.data_dir.setText(d.get("data_dir") or "")
+            self.sketch.setChecked(d.get("augment") == "sketch")
         finally:
             self._restoring = False
         self._update_enabled()
@@ -285,6 +291,7 @@ class SetupPanel(QWidget):
         self.batch_size.setEnabled(fashion)
         self.hidden.setEnabled(spec.uses_hidden_units if spec else fashion)
         self.data_dir.setEnabled(fashion)  # the folder only matters for Fashion-MNIST
+        self.sketch.setEnabled(fashion)
         self.browse.setEnabled(fashion)
 
     def _browse(self) -> None:

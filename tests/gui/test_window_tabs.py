@@ -21,3 +21,17 @@ def test_finished_run_reaches_evaluation_canvas_and_history(qtbot, window):
     qtbot.waitUntil(lambda: entry.report is not None, timeout=60000)
     assert abs(entry.report.accuracy - record.model_acc) < 0.01
     w.close()
+
+
+def test_sketch_option_reaches_the_config_and_is_remembered(qtbot):
+    from gui.setup_panel import SetupPanel
+    panel = SetupPanel()
+    qtbot.addWidget(panel)
+    assert panel.config().augment == ""
+    panel.sketch.setChecked(True)
+    state = panel.state()
+    assert panel.config().augment == "sketch" and state["augment"] == "sketch"
+    again = SetupPanel()
+    qtbot.addWidget(again)
+    again.set_config(state)
+    assert again.sketch.isChecked() and again.config().augment == "sketch"
