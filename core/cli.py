@@ -130,29 +130,32 @@ def cmd_train(args) -> int:
     return 0
 
 
-def cmd_evaluate(args) -> int:
+def _image_checkpoint(path: str, command: str):
+    """Load a checkpoint that `command` can use: one of the Fashion-MNIST image models."""
     from core import checkpoint
+
+    ckpt = checkpoint.load(path)
+    if ckpt.meta.get("task") != "fashion":
+        raise Failure(f"{path} holds a {ckpt.meta.get('model_id')} model; "
+                      f"{command} works on the Fashion-MNIST image models")
+    return ckpt
+
+
+def cmd_evaluate(args) -> int:
     from core.data import load_fashion_mnist
     from core.evaluate import evaluate_model
 
-    ckpt = checkpoint.load(args.checkpoint)
-    if ckpt.meta.get("task") != "fashion":
-        raise Failure(f"{args.checkpoint} holds a {ckpt.meta.get('model_id')} model; "
-                      "evaluate works on Fashion-MNIST models")
+    ckpt = _image_checkpoint(args.checkpoint, "evaluate")
     data = load_fashion_mnist(args.data_dir)
     _emit(evaluate_model(ckpt, data, args.device))
     return 0
 
 
 def cmd_predict(args) -> int:
-    from core import checkpoint
     from core.evaluate import predict_image
     from core.preprocess import ImageError
 
-    ckpt = checkpoint.load(args.checkpoint)
-    if ckpt.meta.get("task") != "fashion":
-        raise Failure(f"{args.checkpoint} holds a {ckpt.meta.get('model_id')} model; "
-                      "predict works on image models")
+    ckpt = _image_checkpoint(args.checkpoint, "predict")
     failed = 0
     for image in args.images:
         try:

@@ -129,3 +129,10 @@ def test_circles_settings_reach_the_data(tmp_path, capsys):
     ckpt = _lines(capsys.readouterr().out)[-1]["result"]["checkpoint"]
     from core.checkpoint import read
     assert read(ckpt)[1]["config"]["circles"] == {"n_samples": 200, "noise": 0.1}
+
+
+def test_evaluate_refuses_a_toy_checkpoint(tmp_path, capsys):
+    assert main(["train", "--model", "circles-v0", "--epochs", "2", "--out", str(tmp_path)]) == 0
+    ckpt = _lines(capsys.readouterr().out)[-1]["result"]["checkpoint"]
+    assert main(["evaluate", "--checkpoint", ckpt]) == 1
+    assert "works on the Fashion-MNIST image models" in capsys.readouterr().err
