@@ -15,7 +15,10 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gui.theme import PlotColors, plot_colors
 
-REFRESH_MS = 100         # ~10 redraws a second while results come in; none when nothing changes
+# Redraws a second while results come in (none when nothing changes). Every redraw is Python
+# holding the GIL that the training thread needs between its torch calls: 4 a second keeps the
+# curves live and the window's cost against a headless run to a few percent.
+REFRESH_MS = 250
 SMOOTHING = 0.6          # weight of the past in the per-batch curve (each point is ~50 ms of batches)
 HOVER_RADIUS_PX = 14
 
@@ -28,7 +31,8 @@ def nice_range(lo: float, hi: float) -> tuple[float, float]:
     raw = span / 4
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
-    return (math.floor(lo / step - 0.25) * step, math.ceil(hi / step + 0.25) * step)
+    # Half a step of room each side, so a curve that creeps on does not move the axis each time.
+    return (math.floor(lo / step - 0.5) * step, math.ceil(hi / step + 0.5) * step)
 
 
 class Series:
