@@ -8,14 +8,18 @@ def test_finished_run_reaches_evaluation_canvas_and_history(qtbot, window):
         "&Training", "&Evaluate", "&Draw", "&Line && circles"]
     w.panel.set_config({"model": "fashion-v0", "epochs": 1, "batch_size": 256})
     qtbot.waitUntil(lambda: w.tool_tabs.evaluation.data is not None, timeout=60000)
+    before = len(w.tool_tabs.evaluation.records)  # earlier tests' runs, read from the history
+    assert before == len(RunHistory().records)
+    models_before = len(w.tool_tabs.canvas.models)
     w.start()
     qtbot.waitUntil(lambda: w.phase == "idle" and "Finished" in w.log_text(), timeout=120000)
-    qtbot.waitUntil(lambda: len(w.tool_tabs.evaluation.records) == 1, timeout=30000)
-    record = w.tool_tabs.evaluation.records[0]
+    qtbot.waitUntil(lambda: len(w.tool_tabs.evaluation.records) == before + 1, timeout=30000)
+    record = w.tool_tabs.evaluation.records[-1]
     assert record.model_name == "FashionMNISTModelV0" and record.epochs == 1
     assert [r.run_id for r in RunHistory().records][-1] == record.run_id
     assert "Saved" in w.log_text() and record.checkpoint.endswith(".safetensors")
-    assert [name for name, _ in w.tool_tabs.canvas.models][0].startswith("FashionMNISTModelV0")
+    assert len(w.tool_tabs.canvas.models) == models_before + 1
+    assert w.tool_tabs.canvas.models[-1][0].startswith("FashionMNISTModelV0")
     # The evaluation of the saved run finishes off the UI thread and agrees with the trainer.
     entry = w.tool_tabs.evaluation.entries[record.run_id]
     qtbot.waitUntil(lambda: entry.report is not None, timeout=60000)
