@@ -6,7 +6,7 @@ from core.preprocess import to_model_input
 from gui.canvas.draw_surface import Tool
 from gui.canvas.predict_worker import running_threads
 
-from test_canvas_helpers import make_panel, stroke, wait_for_revision
+from canvas_helpers import make_panel, stroke, wait_for_revision
 
 TROUSERS = [[(110, 40), (100, 240)], [(170, 40), (180, 240)], [(110, 40), (170, 40)]]
 

@@ -10,7 +10,7 @@ from core.evaluate import predict_array
 from core.preprocess import read_image, to_model_input
 from gui.canvas.predict_worker import running_threads
 
-from test_canvas_helpers import make_panel, stroke, wait_for_revision
+from canvas_helpers import make_panel, stroke, wait_for_revision
 
 
 @pytest.fixture(scope="module")
