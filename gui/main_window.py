@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.panel)
         scroll.setMinimumWidth(260)
+        # The form narrows with the splitter (combos elide); a sideways scroll bar only hides it.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.message = MessageBar()
         self.message.download_clicked.connect(self._download)
         self.message.choose_folder_clicked.connect(self._choose_data_folder)

@@ -19,7 +19,7 @@ from gui.theme import PlotColors, plot_colors
 # holding the GIL that the training thread needs between its torch calls: 4 a second keeps the
 # curves live and the window's cost against a headless run to a few percent.
 REFRESH_MS = 250
-SMOOTHING = 0.6          # weight of the past in the per-batch curve (each point is ~50 ms of batches)
+SMOOTHING = 0.85         # weight of the past in the per-batch curve (each point is ~50 ms of batches)
 HOVER_RADIUS_PX = 14
 
 
@@ -87,7 +87,8 @@ class TrainingPlots(QWidget):
             # regenerate its ticks and labels (the most expensive part of a frame, and all of it
             # Python holding the GIL the training thread needs), so it should move rarely.
             item.disableAutoRange()
-            self.legends[key] = item.addLegend(offset=(-10, 10))
+            # Out of the curves' way: loss falls towards the bottom, accuracy climbs to the top.
+            self.legends[key] = item.addLegend(offset=(-10, 10) if key == "loss" else (-10, -10))
             text = pg.TextItem(anchor=(0, 1))
             text.setZValue(100)
             marker = pg.ScatterPlotItem(size=12)
@@ -131,7 +132,8 @@ class TrainingPlots(QWidget):
         """The x axis spans the whole run from its start, so it need not move while it trains."""
         self._epochs_shown = max(int(last_epoch), 1)
         for widget in self.plots.values():
-            widget.getPlotItem().setXRange(0, self._epochs_shown, padding=0.02)
+            # Padding enough for the last epoch's whole marker.
+            widget.getPlotItem().setXRange(0, self._epochs_shown, padding=0.04)
 
     def add_batch(self, ev) -> None:
         """One per-batch result (core.config.BatchResult): extends the smoothed curves."""

@@ -20,7 +20,10 @@ class RunStatus:
         self.state = QLabel()
         self.device = QLabel("Device: …")
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(240)
+        # Wide enough for "Epoch 10/10 · 100%" on one line at any font size.
+        self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance(
+            "Epoch 100/100 · 100%") + 24)
+        self.progress.setMaximumWidth(320)
         self.progress.setTextVisible(True)
         self.speed = QLabel()
         self.time = QLabel()

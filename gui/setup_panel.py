@@ -53,7 +53,8 @@ class SetupPanel(QWidget):
             self.workflow.addItem(name, task)
         self.workflow_about = self._note()
         self.model = QComboBox()
-        self.model.setMinimumContentsLength(12)
+        self.model.setMinimumContentsLength(10)
+        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_about = self._note(LOADING)
         self.model_params = self._note()
 
@@ -241,7 +242,7 @@ class SetupPanel(QWidget):
             self.model.addItem(f"{keep} ({LOADING})", keep)
         for m in self._models:
             if m.task == task:
-                self.model.addItem(f"{m.id}  ·  {m.class_name}", m.id)
+                self.model.addItem(f"{m.id} ({m.class_name})", m.id)
         i = self.model.findData(keep)
         self.model.setCurrentIndex(max(i, 0))
         self.model.blockSignals(False)
