@@ -1,6 +1,6 @@
 """The seed toy runs through the window's ToyWorkbench: wall time from Play to the last frame.
 
-Runs the straight line (line, 300 epochs, lr 0.01) and the circles (circles-v2, 1000 epochs,
+Runs the straight line (line, 300 epochs, lr 0.01) and the circles (circles-v2, 1500 epochs,
 lr 0.1) with the panel's defaults, shown at 1300x800, at the fastest speed. The first run of each
 workflow warms up imports and the thread-count cache; the timed runs follow. Target: < 5 s each.
 

@@ -11,6 +11,16 @@ OPTIMIZERS = ("sgd", "adam", "adamw")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 AUGMENTS = ("", "sketch")
 
+# Epochs and learning rate a new run of each workflow starts from: the seeds' values, with one
+# exception. Notebook 02 stops the ReLU circles model at 1000 epochs, where it sits at 86.5% test
+# accuracy (the notebook prints 86.50%; TrainDesk reproduces it): the net spends ~600 epochs on a
+# flat loss before the boundary bends. At 1500 epochs, same SGD lr 0.1, it reaches 99.0%, so a
+# learner pressing Train sees ReLU finish the job; set 1000 epochs to replay the notebook exactly.
+NOTEBOOK_CIRCLES_EPOCHS = 1000
+WORKFLOW_DEFAULTS = {"fashion": {"epochs": 3, "lr": 0.1},
+                     "line": {"epochs": 300, "lr": 0.01},
+                     "circles": {"epochs": 1500, "lr": 0.1}}
+
 
 @dataclass
 class TrainConfig:
@@ -30,6 +40,7 @@ class TrainConfig:
     circles: dict = field(default_factory=dict)  # n_samples, noise, factor, seed
     log_interval_s: float = 0.05  # at most one BatchResult per interval (<= 20 per second)
     augment: str = ""             # "sketch": mix drawing-like images into each batch (core/augment.py)
+    sketch_fraction: float = 0.5  # with augment "sketch": share of each batch made drawing-like
 
     def validate(self) -> None:
         from core.models import get_spec
@@ -50,6 +61,8 @@ class TrainConfig:
             raise ValueError("hidden units must be at least 1")
         if self.augment not in AUGMENTS:
             raise ValueError(f"augment must be one of: {', '.join(a or 'none' for a in AUGMENTS)}")
+        if not 0 < self.sketch_fraction <= 1:
+            raise ValueError("sketch fraction must be above 0 and at most 1")
 
     def to_dict(self) -> dict:
         return asdict(self)

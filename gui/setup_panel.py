@@ -6,7 +6,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSp
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from core.config import TrainConfig  # plain dataclasses, no torch: safe before the first paint
+from core.config import WORKFLOW_DEFAULTS, TrainConfig  # plain dataclasses, no torch: safe before the first paint
 
 # (task id, name, one line). The line and the circles get their own settings in a later issue;
 # they already train through the same trainer with the seeds' defaults.
@@ -15,11 +15,6 @@ WORKFLOWS = [
     ("line", "Straight line", "Regression: learn y = 0.7·x + 0.3 from 50 points (notebook 01)."),
     ("circles", "Two circles", "Binary classification of two noisy rings (notebook 02)."),
 ]
-# The seeds' epochs and learning rate per workflow (as the CLI's TOY_DEFAULTS; core.cli imports
-# torch, so it cannot be read before the window is up).
-WORKFLOW_DEFAULTS = {"fashion": {"epochs": 3, "lr": 0.1},
-                     "line": {"epochs": 300, "lr": 0.01},
-                     "circles": {"epochs": 1000, "lr": 0.1}}
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
 DEVICE_NAMES = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA", "mps": "Apple MPS"}
 LOADING = "loading…"

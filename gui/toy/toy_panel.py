@@ -13,7 +13,7 @@ from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
-from core.cli import TOY_DEFAULTS
+from core.config import WORKFLOW_DEFAULTS
 from core.models import MODELS
 from gui.toy.circles_view import CirclesView
 from gui.toy.data_panels import CirclesDataPanel, LineDataPanel
@@ -131,8 +131,8 @@ class ToyWorkbench(QWidget):
                 self.model.setItemData(self.model.count() - 1, spec.description,
                                        Qt.ItemDataRole.ToolTipRole)
         self.model.setCurrentIndex(self.model.findData(DEFAULT_MODEL[task]))
-        self.epochs.setValue(TOY_DEFAULTS[task]["epochs"])
-        self.lr.setValue(TOY_DEFAULTS[task]["lr"])
+        self.epochs.setValue(WORKFLOW_DEFAULTS[task]["epochs"])
+        self.lr.setValue(WORKFLOW_DEFAULTS[task]["lr"])
         for w in widgets:
             w.blockSignals(False)
         self.data_stack.setCurrentWidget(self.data[task])
