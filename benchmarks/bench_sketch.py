@@ -5,6 +5,7 @@ reports Fashion-MNIST test accuracy and top-1 accuracy on the drawing set (bench
 per style.
 
     python benchmarks/bench_sketch.py [--model fashion-v2] [--epochs 3] [--per-class 20]
+                                      [--fractions 0.5 0.25] [--skip-plain] [--seed 42]
 """
 from __future__ import annotations
 
@@ -28,14 +29,22 @@ def main() -> None:
     ap.add_argument("--model", default="fashion-v2")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--per-class", type=int, default=20)
-    ap.add_argument("--save-dir", help="keep both checkpoints here")
+    ap.add_argument("--fractions", type=float, nargs="+", default=[TrainConfig.sketch_fraction],
+                    help="sketch fractions to try, one sketch run each")
+    ap.add_argument("--seed", type=int, default=TrainConfig.seed)
+    ap.add_argument("--skip-plain", action="store_true", help="leave out the run without sketches")
+    ap.add_argument("--save-dir", help="keep the checkpoints here")
     args = ap.parse_args()
     drawings = drawing_set(args.per_class)
     rows = []
-    for augment in ("", "sketch"):
-        t = Trainer(TrainConfig(model=args.model, epochs=args.epochs, augment=augment))
+    runs = [] if args.skip_plain else [("", 1.0)]
+    runs += [("sketch", f) for f in args.fractions]
+    for augment, fraction in runs:
+        t = Trainer(TrainConfig(model=args.model, epochs=args.epochs, augment=augment,
+                                sketch_fraction=fraction, seed=args.seed))
         list(t.run())
-        row = {"augment": augment or "none", "fashion_test_acc": t.result().model_acc,
+        label = f"sketch {fraction:g}" if augment else "none"
+        row = {"augment": label, "fashion_test_acc": t.result().model_acc,
                "seconds": round(t.training_time, 1)}
         t.model.eval()
         with torch.inference_mode():
@@ -44,13 +53,13 @@ def main() -> None:
                     memory_format=torch.channels_last if t.channels_last else torch.contiguous_format))
                 row[f"{style}_acc"] = round(100.0 * float((logits.argmax(1).numpy() == y).mean()), 1)
         if args.save_dir:
-            row["checkpoint"] = str(t.save(Path(args.save_dir) / f"{args.model}-{row['augment']}"))
+            row["checkpoint"] = str(t.save(Path(args.save_dir) / f"{args.model}-{label.replace(' ', '-')}"))
         print(json.dumps(row), flush=True)
         rows.append(row)
     styles = list(drawings)
-    print(f"\n{'augment':8s} {'F-MNIST':>8s} " + " ".join(f"{s:>10s}" for s in styles))
+    print(f"\n{'augment':12s} {'F-MNIST':>8s} " + " ".join(f"{s:>10s}" for s in styles))
     for r in rows:
-        print(f"{r['augment']:8s} {r['fashion_test_acc']:7.2f}% "
+        print(f"{r['augment']:12s} {r['fashion_test_acc']:7.2f}% "
               + " ".join(f"{r[s + '_acc']:9.1f}%" for s in styles))
     print(f"drawing set: {args.per_class} per class per style; chance is 10%")
 

@@ -13,7 +13,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-SKETCH_FRACTION = 0.5  # share of each batch that is replaced by a drawing-like version
+from core.config import SKETCH_FRACTION
+
 
 
 def _silhouette(x: torch.Tensor, level: torch.Tensor) -> torch.Tensor:

@@ -219,7 +219,7 @@ class Trainer:
                 self.stopped = True
                 return "stopped"
             if sketch:
-                xb = sketchify(xb, self.augment_generator)
+                xb = sketchify(xb, self.augment_generator, self.config.sketch_fraction)
             logits = model(xb)
             loss = loss_fn(logits, yb)
             finite = torch.isfinite(loss)

@@ -46,3 +46,15 @@ def test_training_option_is_used_and_reproducible(fashion_small):
     assert sketch == again and sketch != plain
     with pytest.raises(ValueError, match="augment"):
         TrainConfig(augment="cartoon").validate()
+
+
+def test_sketch_fraction_reaches_the_batches(fashion_small):
+    def train(fraction):
+        t = Trainer(TrainConfig(model="fashion-v0", epochs=1, batch_size=64, augment="sketch",
+                                sketch_fraction=fraction), data=fashion_small)
+        list(t.run())
+        return t.history[0].train_loss
+    assert train(0.35) != train(1.0)
+    for bad in (0, -0.1, 1.5):
+        with pytest.raises(ValueError, match="sketch fraction"):
+            TrainConfig(augment="sketch", sketch_fraction=bad).validate()

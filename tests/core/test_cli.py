@@ -44,6 +44,8 @@ def test_bad_values_exit_2_with_one_line(capsys):
     assert main(["train", "--model", "line", "--lr", "-1"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "error: learning rate must be positive"
+    assert main(["train", "--augment", "sketch", "--sketch-fraction", "1.5"]) == 2
+    assert capsys.readouterr().err.strip() == "error: sketch fraction must be above 0 and at most 1"
 
 
 def test_no_data_anywhere_explains_and_exits_nonzero(tmp_path, monkeypatch, capsys):
