@@ -2,30 +2,18 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from gui.eval.widgets import tile_grid
+from gui.eval.widgets import TileBoard
 
 
-class DataExplorer(QWidget):
+class DataExplorer(TileBoard):
     def __init__(self, parent=None, seed: int | None = None):
-        super().__init__(parent)
-        self.rng = np.random.default_rng(seed)
-        self.info = QLabel()
+        super().__init__(4, 4, 84, parent, seed)
+        self.info = self.header
         self.info.setWordWrap(True)
-        self.reshuffle = QPushButton("Reshuffle")
-        self.reshuffle.clicked.connect(self.shuffle)
-        top = QHBoxLayout()
-        top.addWidget(self.info, 1)
-        top.addWidget(self.reshuffle)
-        grid, self.tiles = tile_grid(4, 4, 84)
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(grid, 1)
         self.images: np.ndarray | None = None
         self.labels: np.ndarray | None = None
         self.classes: tuple = ()
-        self.indices = np.empty(0, dtype=np.int64)
 
     def set_data(self, data) -> None:
         """`data` is core's FashionData; only numpy copies of the training split are kept."""

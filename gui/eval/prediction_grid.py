@@ -2,32 +2,20 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.eval_report import EvalReport
-from gui.eval.widgets import RIGHT, WRONG, tile_grid
+from gui.eval.widgets import RIGHT, WRONG, TileBoard
 
 
-class PredictionGrid(QWidget):
+class PredictionGrid(TileBoard):
     COUNT = 9
 
     def __init__(self, parent=None, seed: int | None = None):
-        super().__init__(parent)
-        self.rng = np.random.default_rng(seed)
-        self.title = QLabel()
+        super().__init__(3, 3, 112, parent, seed)
+        self.title = self.header
         self.title.setStyleSheet("font-weight: bold;")
-        self.reshuffle = QPushButton("Reshuffle")
-        self.reshuffle.clicked.connect(self.shuffle)
-        top = QHBoxLayout()
-        top.addWidget(self.title, 1)
-        top.addWidget(self.reshuffle)
-        grid, self.tiles = tile_grid(3, 3, 112)
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(grid, 1)
         self.report: EvalReport | None = None
         self.images: np.ndarray | None = None
-        self.indices = np.empty(0, dtype=np.int64)
 
     def show_report(self, report: EvalReport, images: np.ndarray, title: str) -> None:
         self.report, self.images = report, images

@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QLabel, QStackedWidget,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHBoxLayout, QLabel,
+                               QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 RIGHT = "#1a7f37"   # green and red as the seed's plots use them, dark enough to read on white
 WRONG = "#cf222e"
@@ -65,14 +66,33 @@ class ImageTile(QWidget):
         self.caption.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "")
 
 
-def tile_grid(rows: int, cols: int, size: int) -> tuple[QWidget, list[ImageTile]]:
-    """A rows x cols grid of ImageTiles, row by row."""
-    box = QWidget()
-    grid = QGridLayout(box)
-    tiles = [ImageTile(size) for _ in range(rows * cols)]
-    for i, t in enumerate(tiles):
-        grid.addWidget(t, i // cols, i % cols)
-    return box, tiles
+class TileBoard(QWidget):
+    """A header line with a Reshuffle button over a rows x cols grid of ImageTiles.
+
+    Subclasses pick which images to show in shuffle(); `rng` is seeded for reproducible picks.
+    """
+
+    def __init__(self, rows: int, cols: int, size: int, parent=None, seed: int | None = None):
+        super().__init__(parent)
+        self.rng = np.random.default_rng(seed)
+        self.header = QLabel()
+        self.reshuffle = QPushButton("Reshuffle")
+        self.reshuffle.clicked.connect(self.shuffle)
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(self.reshuffle)
+        box = QWidget()
+        grid = QGridLayout(box)
+        self.tiles = [ImageTile(size) for _ in range(rows * cols)]
+        for i, t in enumerate(self.tiles):
+            grid.addWidget(t, i // cols, i % cols)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(box, 1)
+        self.indices = np.empty(0, dtype=np.int64)
+
+    def shuffle(self) -> None:
+        raise NotImplementedError
 
 
 class NumberTable(QTableWidget):
