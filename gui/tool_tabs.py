@@ -45,7 +45,7 @@ class ToolTabs(QObject):
         from gui.eval.panel import EvaluationPanel
         from gui.toy.toy_panel import ToyWorkbench
 
-        self.evaluation = EvaluationPanel()
+        self.evaluation = EvaluationPanel(lazy=True)  # evaluates when its tab is shown
         self.canvas = CanvasPanel()
         self.toy = ToyWorkbench()
         for panel, title in ((self.evaluation, "&Evaluate"), (self.canvas, "&Draw"),

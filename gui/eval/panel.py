@@ -6,7 +6,10 @@ update_live(name, model)       an epoch ended while training: re-evaluate a copy
 run_selected(run_id)           signal: the user picked a run in the comparison table
 
 Each run is an entry holding its model (a private copy) and, once evaluated, its EvalReport.
-Only the selected entry is evaluated, in the background; the views show its report.
+Only the selected entry is evaluated, in the background; the views show its report. With
+`lazy` (as in the window) that waits until the panel is on screen: an evaluation nobody looks at
+would take a core from the training run beside it (a past run evaluated at launch, the live
+model after every epoch).
 """
 from __future__ import annotations
 
@@ -50,8 +53,10 @@ class Entry:
 class EvaluationPanel(QWidget):
     run_selected = Signal(str)
 
-    def __init__(self, parent=None, seed: Optional[int] = None):
+    def __init__(self, parent=None, seed: Optional[int] = None, lazy: bool = False):
         super().__init__(parent)
+        self.lazy = lazy
+        self._deferred: Optional[tuple[str, bool]] = None  # (key, fresh) waiting to be shown
         self.data = None
         self.test_images = None  # numpy uint8 [N, 28, 28], for the galleries
         self.entries: dict[str, Entry] = {}
@@ -142,6 +147,11 @@ class EvaluationPanel(QWidget):
         """Stop the evaluation thread; call before the panel is thrown away (closeEvent does)."""
         self.evaluator.shutdown()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._deferred is not None and self._deferred[0] == self.current:
+            self._select(*self._deferred)
+
     def closeEvent(self, event) -> None:
         self.shutdown()
         super().closeEvent(event)
@@ -156,6 +166,12 @@ class EvaluationPanel(QWidget):
         self.current = key
         entry = self.entries.get(key) if key else None
         if entry is not None and self.data is not None and (fresh or entry.report is None):
+            if self.lazy and not self.isVisible():
+                fresh = fresh or bool(self._deferred and self._deferred[0] == key and self._deferred[1])
+                self._deferred = (key, fresh)
+                self._refresh()
+                return
+            self._deferred = None
             entry.error = None
             self.evaluator.submit(Request(key, entry.model, entry.record.checkpoint if entry.record else None,
                                           self.data.test_x, self.data.test_y, tuple(self.data.classes)))

@@ -20,8 +20,11 @@ def test_finished_run_reaches_evaluation_canvas_and_history(qtbot, window):
     assert "Saved" in w.log_text() and record.checkpoint.endswith(".safetensors")
     assert len(w.tool_tabs.canvas.models) == models_before + 1
     assert w.tool_tabs.canvas.models[-1][0].startswith("FashionMNISTModelV0")
-    # The evaluation of the saved run finishes off the UI thread and agrees with the trainer.
+    # Nothing is evaluated while the Evaluate tab is hidden (it would slow training down);
+    # shown, the saved run is evaluated off the UI thread and agrees with the trainer.
     entry = w.tool_tabs.evaluation.entries[record.run_id]
+    assert entry.report is None and not w.tool_tabs.evaluation.busy
+    w.tab_widget.setCurrentIndex(1)
     qtbot.waitUntil(lambda: entry.report is not None, timeout=60000)
     assert abs(entry.report.accuracy - record.model_acc) < 0.01
     w.close()
