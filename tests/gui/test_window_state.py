@@ -52,9 +52,10 @@ def test_panel_shows_models_parameters_and_devices_from_core(window, qtbot):
     assert [p.model.itemData(i) for i in range(p.model.count())] == [
         "fashion-v0", "fashion-v1", "fashion-v2"]
     assert "Found: CPU" in p.device_found.text() or "Found: CUDA" in p.device_found.text()
-    # Switching workflow lists that workflow's models and the seeds' settings for it.
+    # Switching workflow lists that workflow's models and its default settings.
     p.workflow.setCurrentIndex(p.workflow.findData("circles"))
-    assert p.model.currentData() == "circles-v0" and p.epochs.value() == 1000
+    assert p.model.currentData() == "circles-v0" and p.epochs.value() == 1500  # core.config
+    assert p.lr.value() == 0.1
     assert not p.hidden.isEnabled() and not p.batch_size.isEnabled()
 
 
