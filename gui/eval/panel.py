@@ -167,7 +167,8 @@ class EvaluationPanel(QWidget):
         entry = self.entries.get(key) if key else None
         if entry is not None and self.data is not None and (fresh or entry.report is None):
             if self.lazy and not self.isVisible():
-                fresh = fresh or bool(self._deferred and self._deferred[0] == key and self._deferred[1])
+                if self._deferred and self._deferred[0] == key:
+                    fresh = fresh or self._deferred[1]  # a model changed while hidden stays changed
                 self._deferred = (key, fresh)
                 self._refresh()
                 return
