@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from typing import Callable
 
@@ -43,26 +44,32 @@ def cpu_count() -> int:
 
 
 def choose_threads(step: Callable[[], None], max_threads: int | None = None,
-                   repeats: int = 6) -> tuple[int, dict[int, float]]:
+                   rounds: int = 8) -> tuple[int, dict[int, float]]:
     """Time `step` (one training step) at each candidate thread count and keep the fastest.
 
     Tiny models are often several times slower with more threads (synchronisation costs more than
-    the work), bigger ones faster; only a measurement on this machine tells. Returns the choice and
-    the median seconds per step for each candidate.
+    the work), bigger ones faster; only a measurement on this machine tells. The candidates take
+    turns, one step each per round, so that a burst of load from a neighbour on a shared machine
+    slows all of them alike instead of whichever was being timed then (timing them one after the
+    other once locked TinyVGG to 1 thread, slower than 2). Returns the choice and the median
+    seconds per step for each candidate.
     """
     max_threads = max_threads or cpu_count()
     candidates = sorted({1, 2, 4, max_threads} & set(range(1, max_threads + 1)))
-    timings: dict[int, float] = {}
-    for n in candidates:
+    samples: dict[int, list[float]] = {n: [] for n in candidates}
+    for n in candidates:  # warm-up: each count's thread pool, the allocator, kernel selection
         torch.set_num_threads(n)
-        step()  # warm-up: allocator and kernel selection
-        samples = []
-        for _ in range(repeats):
+        step()
+    for _ in range(rounds):
+        for n in candidates:
+            torch.set_num_threads(n)
             t0 = time.perf_counter()
             step()
-            samples.append(time.perf_counter() - t0)
-        timings[n] = sorted(samples)[len(samples) // 2]
-    best = min(timings, key=timings.get)
+            samples[n].append(time.perf_counter() - t0)
+    timings = {n: statistics.median(s) for n, s in samples.items()}
+    # Fewest threads within 5% of the fastest: a near tie is noise, and a free core keeps the
+    # window responsive.
+    best = min(n for n in candidates if timings[n] <= 1.05 * min(timings.values()))
     torch.set_num_threads(best)
     return best, timings
 
@@ -79,7 +86,8 @@ def remembered_threads(key: str, measure: Callable[[], tuple[int, dict[int, floa
     from core.paths import user_data_dir
 
     store = user_data_dir() / "cpu-threads.json"
-    full_key = f"{key}|torch {torch.__version__}|{cpu_count()} cpus"
+    # "probe 2": choices made by the earlier one-candidate-after-another probe are measured again.
+    full_key = f"{key}|torch {torch.__version__}|{cpu_count()} cpus|probe 2"
     try:
         known = json.loads(store.read_text())
     except (OSError, ValueError):
