@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.eval_report import EvalReport
-from gui.eval.widgets import NumberTable
+from gui.eval.widgets import ElidedLabel, NumberTable
 
 CLASS_COLUMNS = [("class", "class"), ("precision", "precision"), ("recall", "recall"),
                  ("f1", "F1"), ("support", "support")]
@@ -15,7 +15,7 @@ FMT = {"precision": "{:.3f}", "recall": "{:.3f}", "f1": "{:.3f}"}
 class ClassTable(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.summary = QLabel()
+        self.summary = ElidedLabel()
         self.summary.setStyleSheet("font-weight: bold;")
         self.classes = NumberTable(CLASS_COLUMNS)
         self.pairs = NumberTable(PAIR_COLUMNS)

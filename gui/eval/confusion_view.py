@@ -4,10 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.eval_report import EvalReport
+from gui.eval.widgets import ElidedLabel
 
 MODES = [("counts", "Counts"), ("recall", "Row-normalised (recall)"),
          ("precision", "Column-normalised (precision)")]
@@ -24,7 +25,7 @@ class ConfusionView(QWidget):
         for key, label in MODES:
             self.mode.addItem(label, key)
         self.mode.currentIndexChanged.connect(self._redraw)
-        self.title = QLabel()
+        self.title = ElidedLabel()  # a long model name must not widen the tab
         self.title.setStyleSheet("font-weight: bold;")
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
@@ -48,7 +49,10 @@ class ConfusionView(QWidget):
                                    width=15)
         self.bar.setImageItem(self.image, insert_in=self.plot)
         self.texts: list[pg.TextItem] = []
+        self.classes: list[str] = []
+        self._x_labels: list[str] = []
         self.canvas.scene().sigMouseClicked.connect(self._on_click)
+        self.plot.vb.sigResized.connect(self._fit_x_labels)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -82,12 +86,33 @@ class ConfusionView(QWidget):
             t.setFont(font)
             self.plot.addItem(t)
             self.texts.append(t)
-        ticks = [[(i + 0.5, name) for i, name in enumerate(classes)]]
+        self.classes = list(classes)
+        self.tick_font = font
         for side in ("left", "bottom"):
-            axis = self.plot.getAxis(side)
-            axis.setTicks(ticks)
-            axis.setStyle(tickFont=font)
+            self.plot.getAxis(side).setStyle(tickFont=font)
+        self.plot.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(classes)]])
+        self._fit_x_labels()
         self.plot.setRange(xRange=(0, n), yRange=(0, n), padding=0.02)
+
+    def x_labels(self) -> list[str]:
+        """The class names under the columns as drawn (shortened to fit a column when needed)."""
+        return list(self._x_labels)
+
+    def _fit_x_labels(self, *_) -> None:
+        """Shorten the column names to one column's width, so that neighbours never overlap.
+
+        The rows keep their full names (the left axis grows to fit them); a shortened column name
+        ends in an ellipsis and the full one is the same row's name."""
+        if not self.classes:
+            return
+        n = len(self.classes)
+        metrics = QFontMetrics(self.tick_font)
+        column = self.plot.vb.width() / n - metrics.horizontalAdvance("  ")
+        labels = [metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(int(column), 1))
+                  for name in self.classes]
+        if labels != self._x_labels:
+            self._x_labels = labels
+            self.plot.getAxis("bottom").setTicks([[(i + 0.5, label) for i, label in enumerate(labels)]])
 
     def _redraw(self) -> None:
         if self.report is None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QProgressBar, QPushButton,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from core.eval_report import EvalReport
@@ -31,7 +31,7 @@ from gui.eval.data_explorer import DataExplorer
 from gui.eval.eval_worker import Evaluator, Request
 from gui.eval.gallery import CellGallery
 from gui.eval.prediction_grid import PredictionGrid
-from gui.eval.widgets import StateStack
+from gui.eval.widgets import ElidedLabel, StateStack
 
 LIVE = "live:"  # key prefix of the model being trained, which has no run record yet
 NO_DATA = "The data set is not loaded yet. Once Fashion-MNIST is loaded, this view fills in."
@@ -76,7 +76,9 @@ class EvaluationPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.confusion)
         split.addWidget(self.gallery)
-        split.setSizes([560, 440])
+        split.setSizes([600, 400])  # the matrix gets the larger share: its column names need it
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         self.class_table = ClassTable()
         self.predictions = PredictionGrid(seed=seed)
         self.explorer = DataExplorer(seed=seed)
@@ -93,7 +95,7 @@ class EvaluationPanel(QWidget):
             self.tabs.addTab(self.states[key], label)
         self.tabs.currentChanged.connect(self._update_buttons)
 
-        self.status = QLabel()
+        self.status = ElidedLabel()  # a long message must not widen the whole tab
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.hide()

@@ -5,8 +5,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHBoxLayout, QLabel,
-                               QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QSizePolicy, QStackedWidget,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 RIGHT = "#1a7f37"   # green and red as the seed's plots use them, dark enough to read on white
 WRONG = "#cf222e"
@@ -44,6 +44,36 @@ class StateStack(QStackedWidget):
     @property
     def is_empty(self) -> bool:
         return self.currentIndex() == 0
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text that ends in an ellipsis when narrow; the whole text is its tooltip.
+
+    Not word wrap: a wrapping label gives the tab height-for-width, and the scroll area around the
+    tab then sizes it to its preferred height, with a vertical scroll bar."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                              max(self.width(), 1))
+        QLabel.setText(self, shown)
 
 
 class ImageTile(QWidget):
@@ -86,9 +116,15 @@ class TileBoard(QWidget):
         self.tiles = [ImageTile(size) for _ in range(rows * cols)]
         for i, t in enumerate(self.tiles):
             grid.addWidget(t, i // cols, i % cols)
+        # Scrolled rather than shown whole: the grid's height would otherwise be the minimum
+        # height of the whole Evaluate tab (a tab stack is as tall as its tallest page).
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(box)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
-        lay.addWidget(box, 1)
+        lay.addWidget(scroll, 1)
         self.indices = np.empty(0, dtype=np.int64)
 
     def shuffle(self) -> None:

@@ -85,3 +85,27 @@ def test_diagonal_cell_lists_the_correct_ones(evaluated, fashion):
     y = fashion.test_y.numpy()
     assert sorted(panel.gallery.shown_indices()) == np.flatnonzero((y == 3) & (report.y_pred == 3)).tolist()
     assert "correct" in panel.gallery.heading.text()
+
+
+def test_column_names_shorten_to_fit_and_never_overlap(qtbot, evaluated, fashion):
+    from PySide6.QtGui import QFontMetrics
+    panel, _ = evaluated
+    view = panel.confusion
+    metrics = QFontMetrics(view.tick_font)
+
+    def column_px():
+        return view.plot.vb.width() / len(fashion.classes)
+
+    names = list(fashion.classes)
+    assert panel.minimumSizeHint().width() < 700  # long titles wrap instead of widening the tab
+    panel.resize(480, 600)
+    qtbot.waitUntil(lambda: view.x_labels() != names, timeout=3000)
+    shortened = view.x_labels()  # each one its name's start and an ellipsis, or empty if too tight
+    assert all(metrics.horizontalAdvance(label) < column_px() for label in shortened)
+    assert all(name.startswith(lab.removesuffix("\u2026")) for name, lab in zip(names, shortened))
+    assert all(lab in (name, "") or lab.endswith("\u2026") for name, lab in zip(names, shortened))
+    assert view.plot.getAxis("left")._tickLevels[0][0][1] == fashion.classes[0]  # rows stay whole
+
+    panel.resize(2400, 1400)
+    qtbot.waitUntil(lambda: view.x_labels() == names, timeout=3000)
+    assert max(metrics.horizontalAdvance(n) for n in names) < column_px()
