@@ -8,12 +8,13 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QKeySequence
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QPlainTextEdit, QScrollArea,
-                               QSplitter, QStyle, QTabWidget, QToolBar, QVBoxLayout, QWidget)
+                               QSplitter, QStyle, QTabWidget, QVBoxLayout, QWidget)
 
 from gui import settings as store
 from gui.message_bar import MessageBar
+from gui.run_actions import install_run_actions
 from gui.run_status import RunStatus, clock
 from gui.setup_panel import SetupPanel
 from gui.tool_tabs import ToolTabs
@@ -91,7 +92,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.split)
         self.splitters = {"main": self.split, "right": self.right}
 
-        self._make_actions()
+        actions = install_run_actions(self, self.start, self.toggle_pause, self.stop,
+                                      self.one_more_epoch)
+        self.start_action, self.pause_action = actions.start, actions.pause
+        self.stop_action, self.more_action = actions.stop, actions.more
+        self.run_actions = actions.all()
         self.status = RunStatus(self.statusBar())
         self.status.busy("Loading PyTorch…")
         self._ticker = QTimer(self)
@@ -106,42 +111,6 @@ class MainWindow(QMainWindow):
         self.installEventFilter(self)
 
     # -- construction ----------------------------------------------------------------------------
-    def _make_actions(self) -> None:
-        style = self.style()
-        icon = QStyle.StandardPixmap
-
-        def action(text, pixmap, keys, slot, tip):
-            a = QAction(style.standardIcon(pixmap), text, self)
-            a.setShortcuts([QKeySequence(k) for k in keys])
-            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            a.setToolTip(f"{tip} ({', '.join(keys)})")
-            a.triggered.connect(slot)
-            return a
-
-        self.start_action = action("Start", icon.SP_MediaPlay, ["Ctrl+R", "F5"], self.start,
-                                   "Train a new model with these settings")
-        self.pause_action = action("Pause", icon.SP_MediaPause, ["Ctrl+P", "F6"],
-                                   self.toggle_pause, "Pause or resume training")
-        self.stop_action = action("Stop", icon.SP_MediaStop, ["Ctrl+.", "Shift+F5"], self.stop,
-                                  "Stop after the current batch")
-        self.more_action = action("+1 epoch", icon.SP_MediaSeekForward, ["Ctrl+E", "F7"],
-                                  self.one_more_epoch, "Continue the finished run one more epoch")
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        self.run_actions = [self.start_action, self.pause_action, self.stop_action,
-                            self.more_action]
-        toolbar = QToolBar("Run")
-        toolbar.setObjectName("runToolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.setMovable(False)
-        toolbar.addActions(self.run_actions)
-        self.addToolBar(toolbar)
-        menu = self.menuBar().addMenu("&Run")
-        menu.addActions(self.run_actions)
-        menu.addSeparator()
-        menu.addAction(quit_action)
-
     def _restore(self) -> None:
         geometry = store.load_bytes(self.settings, store.GEOMETRY)
         if geometry is None or not self.restoreGeometry(geometry):
