@@ -346,9 +346,11 @@ class MainWindow(QMainWindow):
         return self.log_view.toPlainText()
 
     def _apply_theme(self) -> None:
+        from gui import theme
+        colors = theme.plot_colors()
         if self.plots is not None:
-            from gui.theme import plot_colors
-            self.plots.apply_theme(plot_colors())
+            self.plots.apply_theme(colors)
+        theme.restyle(colors)  # the evaluation and toy plots
 
     def changeEvent(self, e) -> None:
         if e.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

@@ -1,6 +1,7 @@
 """Light or dark: follow the system's colour scheme, and give the plots colours that suit it."""
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -50,3 +51,41 @@ def plot_colors(dark: bool | None = None) -> PlotColors:
         return PlotColors(bg.name(), pal.color(QPalette.ColorRole.Text).name(),
                           base.train, base.test, base.batch, base.hover_fill)
     return base
+
+
+# pyqtgraph views outside the live plots (evaluation, toy workbench) that take the scheme's colours.
+_followers: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def follow_theme(view) -> None:
+    """Colour a pyqtgraph view (a PlotWidget, or a GraphicsLayoutWidget of plots) for the scheme now,
+    and again on each restyle() (the window calls it when the system's scheme changes)."""
+    _followers.add(view)
+    _style(view, plot_colors())
+
+
+def restyle(colors: PlotColors | None = None) -> None:
+    colors = colors or plot_colors()
+    for view in list(_followers):
+        try:
+            _style(view, colors)
+        except RuntimeError:  # its C++ side is gone (the panel was closed)
+            _followers.discard(view)
+
+
+def _style(view, colors: PlotColors) -> None:
+    fg = colors.foreground
+    view.setBackground(colors.background)
+    if hasattr(view, "getPlotItem"):
+        items = [view.getPlotItem()]
+    else:
+        items = [item for item in view.ci.items if hasattr(item, "getAxis")]
+    for item in items:
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            axis.setPen(fg)
+            axis.setTextPen(fg)
+        if item.titleLabel.text:
+            item.setTitle(item.titleLabel.text, color=fg)
+        if item.legend is not None:
+            item.legend.setLabelTextColor(fg)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.eval_report import EvalReport
-from gui.eval.widgets import ElidedLabel, NumberTable
+from gui.elided_label import ElidedLabel
+from gui.eval.widgets import NumberTable
 
 CLASS_COLUMNS = [("class", "class"), ("precision", "precision"), ("recall", "recall"),
                  ("f1", "F1"), ("support", "support")]

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from gui.eval.widgets import NumberTable
+from gui.theme import follow_theme
 
 COLUMNS = [("model_name", "model_name"), ("model_loss", "model_loss"), ("model_acc", "model_acc"),
            ("training_time", "training_time"), ("epochs", "epochs"), ("device", "device"),
@@ -25,7 +26,8 @@ class ComparisonView(QWidget):
         self.table = NumberTable(COLUMNS)
         self.table.setSelectionMode(NumberTable.SelectionMode.SingleSelection)
         self.table.itemSelectionChanged.connect(self._on_selection)
-        self.chart = pg.PlotWidget(background="w")
+        self.chart = pg.PlotWidget()
+        follow_theme(self.chart)
         item = self.chart.getPlotItem()
         item.setMenuEnabled(False)
         item.setMouseEnabled(x=False, y=False)

@@ -8,7 +8,8 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.eval_report import EvalReport
-from gui.eval.widgets import ElidedLabel
+from gui.elided_label import ElidedLabel
+from gui.theme import follow_theme
 
 MODES = [("counts", "Counts"), ("recall", "Row-normalised (recall)"),
          ("precision", "Column-normalised (precision)")]
@@ -33,7 +34,6 @@ class ConfusionView(QWidget):
         top.addWidget(self.mode)
 
         self.canvas = pg.GraphicsLayoutWidget()
-        self.canvas.setBackground("w")
         self.plot = self.canvas.addPlot()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -48,6 +48,7 @@ class ConfusionView(QWidget):
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(CMAP), interactive=False,
                                    width=15)
         self.bar.setImageItem(self.image, insert_in=self.plot)
+        follow_theme(self.canvas)
         self.texts: list[pg.TextItem] = []
         self.classes: list[str] = []
         self._x_labels: list[str] = []

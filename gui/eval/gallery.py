@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 
 from core.eval_report import EvalReport
 from gui.eval.widgets import RIGHT, WRONG, StateStack, pixmap_from_u8
+from gui.theme import follow_theme
 
 THUMB = 56
 PICK_A_CELL = "Click a cell of the confusion matrix to see its test images here, most confident first."
@@ -26,7 +27,8 @@ class ProbabilityBars(QWidget):
         left.addWidget(self.image)
         left.addWidget(self.caption)
         left.addStretch(1)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget()
+        follow_theme(self.plot)
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
         item.setMouseEnabled(x=False, y=False)

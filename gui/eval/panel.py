@@ -31,7 +31,8 @@ from gui.eval.data_explorer import DataExplorer
 from gui.eval.eval_worker import Evaluator, Request
 from gui.eval.gallery import CellGallery
 from gui.eval.prediction_grid import PredictionGrid
-from gui.eval.widgets import ElidedLabel, StateStack
+from gui.elided_label import ElidedLabel
+from gui.eval.widgets import StateStack
 
 LIVE = "live:"  # key prefix of the model being trained, which has no run record yet
 NO_DATA = "The data set is not loaded yet. Once Fashion-MNIST is loaded, this view fills in."

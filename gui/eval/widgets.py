@@ -5,7 +5,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHBoxLayout, QLabel,
-                               QPushButton, QScrollArea, QSizePolicy, QStackedWidget,
+                               QPushButton, QScrollArea, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 RIGHT = "#1a7f37"   # green and red as the seed's plots use them, dark enough to read on white
@@ -44,36 +44,6 @@ class StateStack(QStackedWidget):
     @property
     def is_empty(self) -> bool:
         return self.currentIndex() == 0
-
-
-class ElidedLabel(QLabel):
-    """One line of plain text that ends in an ellipsis when narrow; the whole text is its tooltip.
-
-    Not word wrap: a wrapping label gives the tab height-for-width, and the scroll area around the
-    tab then sizes it to its preferred height, with a vertical scroll bar."""
-
-    def __init__(self, text: str = "", parent=None):
-        super().__init__(parent)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setText(text)
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, e) -> None:  # noqa: N802
-        super().resizeEvent(e)
-        self._elide()
-
-    def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
-                                              max(self.width(), 1))
-        QLabel.setText(self, shown)
 
 
 class ImageTile(QWidget):

@@ -9,6 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from gui.theme import follow_theme
 from gui.toy.curves import CurvePlot
 
 # matplotlib's RdYlBu at eleven stops (plt.cm.RdYlBu, what plot_decision_boundary uses)
@@ -23,8 +24,9 @@ CLASS_BRUSHES = [pg.mkBrush(RDYLBU[0]), pg.mkBrush(RDYLBU[-1])]
 
 class BoundaryPlot(pg.PlotWidget):
     def __init__(self, title: str, parent=None):
-        super().__init__(parent, background="w")
-        self.setTitle(title, color="#303030")
+        super().__init__(parent)
+        self.setTitle(title)
+        follow_theme(self)
         self.setAspectLocked(True)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setLookupTable(LUT)

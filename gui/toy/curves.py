@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from gui.theme import follow_theme
+
 # matplotlib's first two default colours: what the seed notebooks' loss curves are drawn in
 TRAIN_PEN = "#1f77b4"
 TEST_PEN = "#ff7f0e"
@@ -15,13 +17,14 @@ TEST_PEN = "#ff7f0e"
 
 class CurvePlot(pg.PlotWidget):
     def __init__(self, title: str, y_label: str, y_range=None, legend_at=(10, -10), parent=None):
-        super().__init__(parent, background="w")
-        self.setTitle(title, color="#303030")
+        super().__init__(parent)
+        self.setTitle(title)
         self.setLabel("bottom", "epoch")
         self.setLabel("left", y_label)
         self.getAxis("left").enableAutoSIPrefix(False)  # "loss (x0.001)" reads worse than 0.6
         # No grid: pyqtgraph draws it with the axes, so every curve update would repaint them too.
         self.addLegend(offset=legend_at)  # default bottom left: where falling losses are not
+        follow_theme(self)
         # Ranges are set by hand and change rarely: a range that moves every frame makes pyqtgraph
         # lay out the axis ticks again each time, which costs more than drawing the curves.
         self.fixed_y = y_range

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from gui.theme import follow_theme
 from gui.toy.curves import CurvePlot
 
 # plot_predictions in notebook 01: training data "b", test data "g", predictions "r"
@@ -22,9 +23,10 @@ def _points(color: str, name: str) -> pg.ScatterPlotItem:
 class LineView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.fit = pg.PlotWidget(background="w")
-        self.fit.setTitle("Data and predictions", color="#303030")
+        self.fit = pg.PlotWidget()
+        self.fit.setTitle("Data and predictions")
         self.fit.addLegend(offset=(10, 10))
+        follow_theme(self.fit)
         self.train = _points(TRAIN, "Training data")
         self.test = _points(TEST, "Testing data")
         self.pred = _points(PRED, "Predictions")

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 
 from core.config import WORKFLOW_DEFAULTS
 from core.models import MODELS
+from gui.elided_label import ElidedLabel
 from gui.toy.circles_view import CirclesView
 from gui.toy.data_panels import CirclesDataPanel, LineDataPanel
 from gui.toy.line_view import LineView
@@ -60,7 +61,7 @@ class ToyWorkbench(QWidget):
         self.speed = QComboBox()
         for label, rate in SPEEDS:
             self.speed.addItem(label, rate)
-        self.status = QLabel()
+        self.status = ElidedLabel()  # the whole text is its tooltip
         self._layout()
 
         self._session, self._pace, self.last_frame, self.done = 0, None, None, True
@@ -102,9 +103,10 @@ class ToyWorkbench(QWidget):
         for w in (self.reset_button, self.play_button, self.step_button, QLabel("Speed"),
                   self.speed):
             controls.addWidget(w)
-        controls.addWidget(self.status, 1)
+        controls.addStretch(1)
         main = QVBoxLayout()
         main.addLayout(controls)
+        main.addWidget(self.status)  # a line of its own: it is the run's headline
         main.addWidget(self.view_stack, 1)
         root = QHBoxLayout(self)
         root.addLayout(side, 0)

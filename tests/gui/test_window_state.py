@@ -85,9 +85,21 @@ def test_plots_follow_the_system_going_dark(window, qtbot, qapp):
         axis = window.plots.plots["loss"].getPlotItem().getAxis("left")
         assert axis.textPen().color().lightness() > 150
         assert window.plots.plots["loss"].backgroundBrush().color().lightness() < 60
+        for view in other_plots(window):  # evaluation and toy plots follow too
+            assert view.backgroundBrush().color().lightness() < 60
     finally:
         qapp.setPalette(light)
     qtbot.waitUntil(lambda: QColor(window.plots.colors.background).lightness() > 200, timeout=5000)
+    for view in other_plots(window):
+        assert view.backgroundBrush().color().lightness() > 200
+
+
+def other_plots(window):
+    tabs = window.tool_tabs
+    tabs.build()
+    return [tabs.evaluation.confusion.canvas, tabs.evaluation.comparison.chart,
+            tabs.evaluation.gallery.bars.plot, tabs.toy.views["line"].fit,
+            tabs.toy.views["line"].loss, tabs.toy.views["circles"].train]
 
 
 def test_hover_shows_the_exact_value(window, qtbot):
