@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from gui.theme import PlotColors, plot_colors
+from gui.theme import PlotColors, plot_colors, style_view
 
 # Redraws a second while results come in (none when nothing changes). Every redraw is Python
 # holding the GIL that the training thread needs between its torch calls: 4 a second keeps the
@@ -200,15 +200,9 @@ class TrainingPlots(QWidget):
         self.colors = colors
         fg = colors.foreground
         for key, widget in self.plots.items():
-            widget.setBackground(colors.background)
-            item = widget.getPlotItem()
-            for side in ("left", "bottom"):
-                axis = item.getAxis(side)
-                axis.setPen(fg)
-                axis.setTextPen(fg)
-            item.setTitle("Loss" if key == "loss" else "Accuracy", color=fg)
+            widget.getPlotItem().setTitle("Loss" if key == "loss" else "Accuracy")
+            style_view(widget, colors)  # background, axes, title, legend text
             legend = self.legends[key]
-            legend.setLabelTextColor(fg)
             legend.setBrush(pg.mkBrush(colors.hover_fill))
             legend.setPen(pg.mkPen(fg, width=0.5))
             text, marker = self.hover[key]

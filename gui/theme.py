@@ -61,19 +61,20 @@ def follow_theme(view) -> None:
     """Colour a pyqtgraph view (a PlotWidget, or a GraphicsLayoutWidget of plots) for the scheme now,
     and again on each restyle() (the window calls it when the system's scheme changes)."""
     _followers.add(view)
-    _style(view, plot_colors())
+    style_view(view, plot_colors())
 
 
 def restyle(colors: PlotColors | None = None) -> None:
     colors = colors or plot_colors()
     for view in list(_followers):
         try:
-            _style(view, colors)
+            style_view(view, colors)
         except RuntimeError:  # its C++ side is gone (the panel was closed)
             _followers.discard(view)
 
 
-def _style(view, colors: PlotColors) -> None:
+def style_view(view, colors: PlotColors) -> None:
+    """Background, axes, title and legend text of a pyqtgraph view in the given colours."""
     fg = colors.foreground
     view.setBackground(colors.background)
     if hasattr(view, "getPlotItem"):
