@@ -50,7 +50,8 @@ class ConfusionView(QWidget):
         self.bar.setImageItem(self.image, insert_in=self.plot)
         follow_theme(self.canvas)
         self.texts: list[pg.TextItem] = []
-        self.classes: list[str] = []
+        self.tick_font = QFont()  # cell numbers and class names
+        self.tick_font.setPointSize(8)
         self._x_labels: list[str] = []
         self.canvas.scene().sigMouseClicked.connect(self._on_click)
         self.plot.vb.sigResized.connect(self._fit_x_labels)
@@ -79,16 +80,13 @@ class ConfusionView(QWidget):
         n = len(classes)
         for t in self.texts:
             self.plot.removeItem(t)
-        font = QFont()
-        font.setPointSize(8)
+        font = self.tick_font
         self.texts = []
         for _ in range(n * n):
             t = pg.TextItem(anchor=(0.5, 0.5))
             t.setFont(font)
             self.plot.addItem(t)
             self.texts.append(t)
-        self.classes = list(classes)
-        self.tick_font = font
         for side in ("left", "bottom"):
             self.plot.getAxis(side).setStyle(tickFont=font)
         self.plot.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(classes)]])
@@ -104,13 +102,14 @@ class ConfusionView(QWidget):
 
         The rows keep their full names (the left axis grows to fit them); a shortened column name
         ends in an ellipsis and the full one is the same row's name."""
-        if not self.classes:
+        classes = self.report.classes if self.report is not None else ()
+        if not classes:
             return
-        n = len(self.classes)
+        n = len(classes)
         metrics = QFontMetrics(self.tick_font)
         column = self.plot.vb.width() / n - metrics.horizontalAdvance("  ")
         labels = [metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(int(column), 1))
-                  for name in self.classes]
+                  for name in classes]
         if labels != self._x_labels:
             self._x_labels = labels
             self.plot.getAxis("bottom").setTicks([[(i + 0.5, label) for i, label in enumerate(labels)]])

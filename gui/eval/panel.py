@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QProgressBar, QPushButt
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from core.eval_report import EvalReport
+from gui.elided_label import ElidedLabel
 from gui.eval import export
 from gui.eval.class_table import ClassTable
 from gui.eval.comparison import ComparisonView
@@ -31,7 +32,6 @@ from gui.eval.data_explorer import DataExplorer
 from gui.eval.eval_worker import Evaluator, Request
 from gui.eval.gallery import CellGallery
 from gui.eval.prediction_grid import PredictionGrid
-from gui.elided_label import ElidedLabel
 from gui.eval.widgets import StateStack
 
 LIVE = "live:"  # key prefix of the model being trained, which has no run record yet
