@@ -1,4 +1,5 @@
-"""Headless commands: train, evaluate, predict, download-data. JSON on stdout, people's text on stderr."""
+"""Headless commands: train, evaluate, predict, download-data, models, install-launcher.
+JSON on stdout, people's text on stderr, and errors also in the log file (core.applog)."""
 from __future__ import annotations
 
 import argparse
@@ -8,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+from core import applog
 from core.config import DEVICES, OPTIMIZERS, WORKFLOW_DEFAULTS, TrainConfig
 from core.models import MODELS
+from core.version import __version__
 
 
 class Failure(Exception):
@@ -32,6 +35,7 @@ def _num(x):
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="main.py", description="TrainDesk: train, watch and probe "
                                 "small PyTorch models. With no command, opens the window.")
+    p.add_argument("--version", action="version", version=f"TrainDesk {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     d = TrainConfig()
     t = sub.add_parser("train", help="train a model and save a checkpoint")
@@ -67,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("images", nargs="+", metavar="IMAGE")
     sub.add_parser("download-data", help="download Fashion-MNIST into the user data folder")
     sub.add_parser("models", help="list the models with their parameter counts")
+    la = sub.add_parser("install-launcher", help="add TrainDesk (this install) to the applications "
+                        "menu, with its icon; Linux desktops")
+    la.add_argument("--uninstall", action="store_true",
+                    help="remove exactly what install-launcher added")
     return p
 
 
@@ -194,6 +202,24 @@ def cmd_models(args) -> int:
     return 0
 
 
+def cmd_install_launcher(args) -> int:
+    from core import launcher
+
+    try:
+        report = launcher.uninstall() if args.uninstall else launcher.install()
+    except launcher.LauncherError as e:
+        raise Failure(str(e)) from e
+    if args.uninstall:
+        _emit({"uninstalled": [str(p) for p in report.removed]})
+        _say(f"Removed {len(report.removed)} launcher files and folders." if report.removed
+             else f"No TrainDesk launcher was installed ({report.desktop_file} is absent).")
+    else:
+        _emit({"desktop_file": str(report.desktop_file), "exec": report.exec_line,
+               "written": [str(p) for p in report.written]})
+        _say(f"TrainDesk is in the applications menu: {report.desktop_file}\n  starts: {report.exec_line}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -203,14 +229,22 @@ def main(argv: list[str]) -> int:
     from core.data import DataError
 
     commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
-                "download-data": cmd_download, "models": cmd_models}
+                "download-data": cmd_download, "models": cmd_models,
+                "install-launcher": cmd_install_launcher}
+    log = applog.get()
+    applog.setup(f"command {args.command}")
+    log.info("command line: %s", argv)
     try:
-        return commands[args.command](args)
+        code = commands[args.command](args)
+        log.info("%s ended with exit code %s", args.command, code)
+        return code
     except ValueError as e:  # bad settings found after parsing (e.g. a device not present)
         _say(f"error: {e}")
+        log.error("%s: %s", args.command, e)
         return 2
     except (Failure, CheckpointError, DataError) as e:
         _say(f"error: {e}")
+        log.error("%s: %s", args.command, e)
         return 1
     except KeyboardInterrupt:
         _say("interrupted")

@@ -1,10 +1,15 @@
 """Start the window: `python main.py` with no command lands here.
 
 Nothing on the way to the first paint imports torch, core.models or pyqtgraph; the window loads
-them after it is on screen. Environment:
+them after it is on screen. A failure on the way (no display, Qt's libraries missing, damaged
+settings) is logged and shown in a dialog, since a launcher started from an icon has no terminal.
+Environment:
   TRAINDESK_SETTINGS=FILE        keep the window's settings in this ini file (portable use, tests)
   TRAINDESK_FIRST_PAINT_PROBE=1  print "first-paint SECONDS" (since the interpreter started) when
                                  the window has painted once, then close (benchmarks)
+  TRAINDESK_READY_PROBE=1        once torch, the data and every tab have loaded, show each tab,
+                                 print "ready SECONDS", and close; exit 1 if anything raised
+                                 (checks of a build, e.g. packaging/smoke.sh)
 """
 from __future__ import annotations
 
@@ -12,6 +17,11 @@ import os
 import signal
 import sys
 import time
+
+from core import applog
+from core.launcher import APP_ID
+
+READY_TIMEOUT_S = 300
 
 
 def _since_interpreter_start() -> float:
@@ -30,31 +40,57 @@ _LOADED = time.perf_counter()
 
 
 def main(argv: list[str] | None = None) -> int:
+    from gui.error_report import startup_failed
     from gui.platform_check import problem
 
+    applog.setup("window")
     why = problem()
     if why:  # otherwise Qt prints its own riddle and aborts the process
-        print(why, file=sys.stderr)
+        startup_failed(why, qt_usable=False)
         return 1
+    probing = bool(os.environ.get("TRAINDESK_FIRST_PAINT_PROBE") or
+                   os.environ.get("TRAINDESK_READY_PROBE"))
+    # Nobody can answer a dialog offscreen or in a probe: there, stderr and the log must do.
+    interactive = not probing and os.environ.get("QT_QPA_PLATFORM") != "offscreen"
+    try:
+        return _run(list(sys.argv if argv is None else argv), interactive)
+    except Exception as e:  # noqa: BLE001 - whatever it is, the person must hear of it
+        applog.get().exception("the window failed to start")
+        startup_failed(f"TrainDesk could not start: {type(e).__name__}: {e}", qt_usable=interactive)
+        return 1
+
+
+def _run(argv: list[str], interactive: bool) -> int:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from gui.main_window import MainWindow
+    from core.version import __version__
+    from gui.app_icon import app_icon
+    from gui.error_report import SlotErrors
     from gui.settings import make_settings
 
     # Qt 6 scales for high DPI by itself; pass fractional factors (150%) through unrounded.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
-    app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
+    # The desktop groups our windows under the launcher: Wayland by this name (traindesk.desktop),
+    # X11 by WM_CLASS, whose first part Qt takes from argv[0] (the launcher's StartupWMClass).
+    QGuiApplication.setDesktopFileName(APP_ID)
+    app = QApplication.instance() or QApplication([APP_ID, *argv[1:]])
     app.setOrganizationName("TrainDesk")
     app.setApplicationName("TrainDesk")
-    window = MainWindow(make_settings(os.environ.get("TRAINDESK_SETTINGS")))
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
+    errors = SlotErrors(show_dialogs=interactive).install()
+    settings = make_settings(os.environ.get("TRAINDESK_SETTINGS"))
+    window, settings_problem = _make_window(settings)
     if os.environ.get("TRAINDESK_FIRST_PAINT_PROBE"):
         def painted():
             print(f"first-paint {_since_interpreter_start():.3f}", flush=True)
             QTimer.singleShot(0, window.close)
         window.first_painted.connect(painted)
+    if os.environ.get("TRAINDESK_READY_PROBE"):
+        _probe_ready(window, app)
     # Ctrl+C in the terminal closes the window the normal way (stopping a run first). Python only
     # runs signal handlers between bytecodes, so a timer gives it a moment now and then.
     signal.signal(signal.SIGINT, lambda *_: window.close())
@@ -62,4 +98,60 @@ def main(argv: list[str] | None = None) -> int:
     wake.timeout.connect(lambda: None)
     wake.start(250)
     window.show()
-    return app.exec()
+    if settings_problem:
+        window.log(settings_problem)
+        if interactive:
+            from PySide6.QtWidgets import QMessageBox
+            QMessageBox.warning(window, "TrainDesk", settings_problem)
+    code = app.exec()
+    errors.uninstall()
+    applog.get().info("window closed (exit code %s, %s unexpected errors)", code, errors.count)
+    return 1 if errors.count and os.environ.get("TRAINDESK_READY_PROBE") else code
+
+
+def _make_window(settings):
+    """The main window; saved settings it cannot use are set aside (kept for a look, not lost)
+    and the window opens with the defaults, saying so."""
+    from gui.main_window import MainWindow
+    from gui.settings import set_aside
+
+    problem = None
+    if settings.status() != settings.Status.NoError:
+        problem = set_aside(settings, "could not be read")
+    try:
+        return MainWindow(settings), problem
+    except Exception as e:  # noqa: BLE001 - a value no widget accepts (hand edits, old versions)
+        applog.get().exception("the saved settings broke the window")
+        why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        problem = set_aside(settings, f"could not be used ({why})")
+        return MainWindow(settings), problem
+
+
+def _probe_ready(window, app) -> None:
+    """Wait until torch, the data (or its absence) and every tab have loaded; show each tab once
+    so its widgets paint; print how long it took and close."""
+    from PySide6.QtCore import QTimer
+
+    from gui.main_window import BROKEN
+
+    deadline = time.monotonic() + READY_TIMEOUT_S
+
+    def check():
+        loaded = window.tool_tabs.built and (window.data_source is not None or
+                                             window.message.isVisible() or window.phase == BROKEN)
+        if not loaded and time.monotonic() < deadline:
+            QTimer.singleShot(100, check)
+            return
+        tabs = window.tab_widget
+        for i in range(tabs.count()):
+            tabs.setCurrentIndex(i)
+            app.processEvents()
+        tabs.setCurrentIndex(0)
+        state = "ready" if loaded else "not-ready"
+        print(f"{state} {_since_interpreter_start():.3f} tabs={tabs.count()} "
+              f"data={window.data_source or 'none'}", flush=True)
+        if not loaded:
+            app.exit(1)
+        window.close()
+
+    window.ready.connect(check)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QPlainTextEdit, QScrollArea,
                                QSplitter, QStyle, QTabWidget, QVBoxLayout, QWidget)
 
+from core import applog
 from gui import settings as store
 from gui.message_bar import MessageBar
 from gui.run_actions import install_run_actions
@@ -97,6 +98,9 @@ class MainWindow(QMainWindow):
         self.start_action, self.pause_action = actions.start, actions.pause
         self.stop_action, self.more_action = actions.stop, actions.more
         self.run_actions = actions.all()
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = help_menu.addAction("&About TrainDesk", self.show_about)
+        self.about_action.setMenuRole(self.about_action.MenuRole.AboutRole)
         self.status = RunStatus(self.statusBar())
         self.status.busy("Loading PyTorch…")
         self._ticker = QTimer(self)
@@ -341,6 +345,13 @@ class MainWindow(QMainWindow):
     # -- the rest --------------------------------------------------------------------------------
     def log(self, text: str) -> None:
         self.log_view.appendPlainText(text)
+        applog.get().info("%s", text)  # the log file keeps what the window's log showed
+
+    def show_about(self):
+        from gui.about_dialog import AboutDialog
+        dialog = AboutDialog(self.core_info, self.data_source, self)
+        dialog.open()  # window-modal without a nested event loop
+        return dialog
 
     def log_text(self) -> str:
         return self.log_view.toPlainText()

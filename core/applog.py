@@ -1,0 +1,56 @@
+"""TrainDesk's log file: what the window and the commands did, and every error, in a rotating file.
+
+Started from an icon there is no terminal, so this file (and a dialog) is how a failure reaches the
+person. Three files of 1 MB at most: enough for weeks of use, never a disk filler.
+"""
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+from typing import Optional
+
+from core.paths import user_log_dir
+
+LOGGER = "traindesk"
+MAX_BYTES = 1_000_000
+BACKUPS = 2
+_handler: Optional[logging.Handler] = None
+
+
+def log_file() -> Path:
+    return user_log_dir() / "traindesk.log"
+
+
+def setup(what: str) -> Optional[Path]:
+    """Send the `traindesk` logger to the rotating file; returns its path, or None when the folder
+    cannot be written (then logging goes nowhere: the app must still start)."""
+    global _handler
+    logger = logging.getLogger(LOGGER)
+    logger.setLevel(logging.INFO)
+    path = log_file()
+    if _handler is not None and Path(getattr(_handler, "baseFilename", "")) == path:
+        return path  # already set up (tests open many windows in one process)
+    if _handler is not None:
+        logger.removeHandler(_handler)
+        _handler.close()
+        _handler = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES,
+                                                       backupCount=BACKUPS, encoding="utf-8")
+    except OSError as e:
+        print(f"TrainDesk: cannot write the log file {path}: {e}", file=sys.stderr or sys.__stderr__)
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(message)s"))
+    logger.addHandler(handler)
+    _handler = handler
+    from core.version import __version__
+    logger.info("TrainDesk %s %s started (Python %s, %s)", __version__, what,
+                sys.version.split()[0], sys.platform)
+    return path
+
+
+def get() -> logging.Logger:
+    return logging.getLogger(LOGGER)
