@@ -1,0 +1,113 @@
+"""Starting as an installed application: icon, About box, log file, and failures that reach the
+person (a dialog or the log) instead of a traceback nobody sees."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.launcher import ICON_SIZES
+from core.paths import resources_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start(tmp_path, env, timeout=180):
+    full = dict(os.environ, QT_QPA_PLATFORM="offscreen", TRAINDESK_DATA_HOME=str(tmp_path / "home"),
+                TRAINDESK_SETTINGS=str(tmp_path / "settings.ini"), **env)
+    return subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=tmp_path, env=full,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def log_text(tmp_path) -> str:
+    return (tmp_path / "home" / "logs" / "traindesk.log").read_text()
+
+
+def test_every_icon_size_is_a_square_png_with_alpha(qapp):
+    from PySide6.QtGui import QImage
+    from PySide6.QtSvg import QSvgRenderer
+    for n in ICON_SIZES:
+        image = QImage(str(resources_dir() / "icons" / f"traindesk-{n}.png"))
+        assert (image.width(), image.height()) == (n, n) and image.hasAlphaChannel()
+        assert image.pixelColor(0, 0).alpha() == 0  # rounded corners: transparent, not a square
+        assert image.pixelColor(n // 2, n // 2).alpha() == 255
+    assert QSvgRenderer(str(resources_dir() / "traindesk.svg")).isValid()
+
+
+def test_ready_probe_loads_every_tab_and_logs_the_session(tmp_path):
+    out = start(tmp_path, {"TRAINDESK_READY_PROBE": "1"})
+    assert out.returncode == 0, out.stderr
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("ready "))
+    assert "tabs=4" in line and "data=none" not in line
+    log = log_text(tmp_path)
+    assert "window started" in log and "PyTorch" in log and "0 unexpected errors" in log
+
+
+def test_settings_no_widget_accepts_are_set_aside_and_the_window_opens(tmp_path):
+    settings = tmp_path / "settings.ini"
+    settings.write_text('[experiment]\nconfig="{\\"epochs\\": 3000000000}"\n')
+    out = start(tmp_path, {"TRAINDESK_FIRST_PAINT_PROBE": "1"})
+    assert out.returncode == 0, out.stderr
+    assert "first-paint" in out.stdout
+    kept = list(tmp_path.glob("settings.ini.damaged-*"))
+    assert len(kept) == 1 and "3000000000" in kept[0].read_text()
+    assert "3000000000" not in settings.read_text()
+    assert "starts with its defaults" in log_text(tmp_path)
+
+
+def test_no_display_is_logged_and_said_without_a_traceback(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no DISPLAY, no QT_QPA_PLATFORM
+    out = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "needs a display" in out.stderr and "Traceback" not in out.stderr
+    log = (tmp_path / ".local" / "state" / "TrainDesk" / "traindesk.log").read_text()
+    assert "start-up failed" in log and "needs a display" in log
+
+
+def test_without_qt_a_desktop_dialog_tool_is_used():
+    from gui.error_report import show_without_qt
+    calls = []
+    found = {"kdialog": "/usr/bin/kdialog"}
+    tool = show_without_qt("Qt is missing", {"DISPLAY": ":0"}, found.get,
+                           lambda args, **kw: calls.append(args))
+    assert tool == "kdialog" and calls[0][0] == "/usr/bin/kdialog" and "Qt is missing" in calls[0]
+    assert show_without_qt("x", {}, found.get, lambda *a, **k: pytest.fail("no screen")) is None
+    assert show_without_qt("x", {"DISPLAY": ":0"}, lambda name: None) is None
+
+
+def test_an_exception_in_a_slot_is_logged_counted_and_the_app_goes_on(qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    from core import applog
+    from gui.error_report import SlotErrors
+    applog.setup("test")
+    errors = SlotErrors(show_dialogs=False).install()
+    try:
+        def broken():
+            raise RuntimeError("slot went wrong")
+        QTimer.singleShot(0, broken)
+        qtbot.waitUntil(lambda: errors.count == 1, timeout=5000)
+    finally:
+        errors.uninstall()
+    assert "RuntimeError: slot went wrong" in applog.log_file().read_text()
+
+
+def test_about_box_shows_versions_device_data_and_folders(window, qtbot):
+    from PySide6 import __version__ as pyside_version
+
+    from core.applog import log_file
+    from core.paths import user_data_dir
+    from core.version import __version__
+    assert window.about_action.text() == "&About TrainDesk"
+    qtbot.waitUntil(lambda: window.data_source is not None, timeout=60000)
+    dialog = window.show_about()
+    qtbot.addWidget(dialog)
+    text = dialog.text.text()
+    for expected in (__version__, window.core_info.torch_version, pyside_version,
+                     window.core_info.auto_device, window.data_source,
+                     str(user_data_dir()), str(log_file().parent)):
+        assert expected in text
+    assert text.count("<a href=\"file://") == 2  # both folders open in the file manager
+    assert not dialog.icon.pixmap().isNull()
+    dialog.accept()
