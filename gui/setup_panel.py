@@ -1,6 +1,8 @@
 """The side panel where an experiment is set up: workflow, model, hyperparameters, device, data."""
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog,
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
@@ -168,12 +170,13 @@ class SetupPanel(QWidget):
             self._fill_models(prefer=self._pending_model)
             for box, key in ((self.epochs, "epochs"), (self.batch_size, "batch_size"),
                              (self.hidden, "hidden_units"), (self.seed, "seed")):
-                box.setValue(_num(d[key], int, box.value()))
-            self.lr.setValue(_num(d["lr"], float, 0.1))
-            self.weight_decay.setValue(_num(d["weight_decay"], float, 0.0))
+                box.setValue(_in_range(box, d[key], int, box.value()))
+            self.lr.setValue(_in_range(self.lr, d["lr"], float, 0.1))
+            self.weight_decay.setValue(_in_range(self.weight_decay, d["weight_decay"], float, 0.0))
             self._set_combo(self.optimizer, d["optimizer"])
             self._set_combo(self.device, d["device"])
-            self.data_dir.setText(d.get("data_dir") or "")
+            folder = d.get("data_dir")
+            self.data_dir.setText(folder if isinstance(folder, str) else "")
             self.sketch.setChecked(d.get("augment") == "sketch")
         finally:
             self._restoring = False
@@ -297,8 +300,13 @@ class SetupPanel(QWidget):
             self.data_dir.setText(folder)
 
 
-def _num(value, kind, fallback):
+def _in_range(box, value, kind, fallback):
+    """A remembered value as the box can hold it: converted, finite, and clamped into its range
+    (a hand-edited 3000000000 epochs becomes the box's maximum, not an OverflowError)."""
     try:
-        return kind(value)
-    except (TypeError, ValueError):
+        value = kind(value)
+    except (TypeError, ValueError, OverflowError):
         return fallback
+    if not math.isfinite(value):
+        return fallback
+    return min(max(value, kind(box.minimum())), kind(box.maximum()))

@@ -44,16 +44,52 @@ def test_ready_probe_loads_every_tab_and_logs_the_session(tmp_path):
     assert "window started" in log and "PyTorch" in log and "0 unexpected errors" in log
 
 
-def test_settings_no_widget_accepts_are_set_aside_and_the_window_opens(tmp_path):
+def test_hand_edited_settings_are_clamped_and_the_window_opens(tmp_path):
     settings = tmp_path / "settings.ini"
-    settings.write_text('[experiment]\nconfig="{\\"epochs\\": 3000000000}"\n')
+    settings.write_text('[experiment]\nconfig="{\\"epochs\\": 3000000000, \\"lr\\": \\"NaN\\", '
+                        '\\"batch_size\\": -5, \\"data_dir\\": 12, \\"seed\\": [1]}"\n')
     out = start(tmp_path, {"TRAINDESK_FIRST_PAINT_PROBE": "1"})
     assert out.returncode == 0, out.stderr
-    assert "first-paint" in out.stdout
+    assert "first-paint" in out.stdout and "Traceback" not in out.stderr
+
+
+def test_restored_values_are_clamped_into_each_box(qtbot):
+    from gui.setup_panel import SetupPanel
+    panel = SetupPanel()
+    qtbot.addWidget(panel)
+    panel.set_config({"epochs": 3_000_000_000, "batch_size": -5, "lr": float("nan"),
+                      "weight_decay": "lots", "seed": [1], "data_dir": 12, "hidden_units": 1e300})
+    assert panel.epochs.value() == panel.epochs.maximum()
+    assert panel.batch_size.value() == panel.batch_size.minimum()
+    assert panel.hidden.value() == panel.hidden.maximum()
+    assert panel.lr.value() == 0.1 and panel.weight_decay.value() == 0.0
+    assert panel.seed.value() == 42 and panel.data_dir.text() == ""
+
+
+def test_settings_the_window_cannot_use_are_set_aside_and_it_opens_with_defaults(
+        qtbot, tmp_path, monkeypatch):
+    """The safety net behind the clamping: whatever a saved value breaks, the window still opens."""
+    from gui import app, main_window
+    from gui.settings import make_settings
+    settings = make_settings(tmp_path / "settings.ini")
+    settings.setValue("experiment/config", '{"epochs": 7}')
+    settings.sync()
+    real_init = main_window.MainWindow.__init__
+    calls = []
+
+    def breaks_on_saved_settings(self, s, parent=None):
+        calls.append(s.value("experiment/config"))
+        if s.value("experiment/config"):
+            raise OverflowError("a value no widget takes")
+        real_init(self, s, parent)
+    monkeypatch.setattr(main_window.MainWindow, "__init__", breaks_on_saved_settings)
+    window, problem = app._make_window(settings)
+    qtbot.addWidget(window)
+    assert len(calls) == 2 and "OverflowError: a value no widget takes" in problem
     kept = list(tmp_path.glob("settings.ini.damaged-*"))
-    assert len(kept) == 1 and "3000000000" in kept[0].read_text()
-    assert "3000000000" not in settings.read_text()
-    assert "starts with its defaults" in log_text(tmp_path)
+    assert len(kept) == 1 and str(kept[0]) in problem
+    assert make_settings(kept[0]).value("experiment/config") == '{"epochs": 7}'  # nothing lost
+    assert window.panel.epochs.value() == 3  # the default
 
 
 def test_no_display_is_logged_and_said_without_a_traceback(tmp_path):
