@@ -6,6 +6,8 @@ same function, so what the model sees is the same whichever way the picture came
 """
 from __future__ import annotations
 
+import stat
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +15,10 @@ from PIL import Image, UnidentifiedImageError
 
 SIZE = 28
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+MAX_SIDE = 8192  # pixels on either side; decoding is refused above this, before any memory is spent
 INK_THRESHOLD = 0.15  # fraction of the brightest ink that counts as part of the object
+KINDS = "PNG, JPEG, BMP, GIF, TIFF, WebP, …"
+_OPEN_LOCK = threading.Lock()
 
 
 class ImageError(Exception):
@@ -24,27 +28,48 @@ class ImageError(Exception):
 def read_image(path: str | Path) -> np.ndarray:
     """Read an image file as float32 grayscale in 0..1, [H, W]. Transparent parts become white."""
     path = Path(path)
+    if path.is_dir():
+        raise ImageError(f"{path} is a folder, not an image")
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a pipe or device would block or never end
+            raise ImageError(f"{path} is not a file")
+        size, f = st.st_size, open(path, "rb")
+    except FileNotFoundError:
+        raise ImageError(f"{path} does not exist") from None
     except OSError as e:
         raise ImageError(f"cannot read {path}: {e.strerror or e}") from None
-    if size == 0:
-        raise ImageError(f"{path} is empty")
-    if size > MAX_FILE_BYTES:
-        raise ImageError(f"{path} is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
-    try:
-        with Image.open(path) as im:
-            if im.width * im.height > MAX_PIXELS:
-                raise ImageError(f"{path} is {im.width}x{im.height} pixels; too large to classify")
-            im.seek(0)  # animated images: the first frame
-            im.load()
-            return _to_gray(im)
-    except ImageError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError):
-        raise ImageError(f"{path} is not an image format TrainDesk can read") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as e:
-        raise ImageError(f"{path} could not be decoded ({e}); is it truncated?") from None
+    with f:
+        if size == 0:
+            raise ImageError(f"{path} is empty")
+        if size > MAX_FILE_BYTES:
+            raise ImageError(f"{path} is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
+        try:
+            with _open_header(f) as im:
+                if im.width > MAX_SIDE or im.height > MAX_SIDE:
+                    raise ImageError(f"{path}: {im.width}x{im.height} pixels is larger than the "
+                                     f"{MAX_SIDE}x{MAX_SIDE} that TrainDesk reads")
+                im.seek(0)  # animated images: the first frame
+                im.load()
+                return _to_gray(im)
+        except ImageError:
+            raise
+        except UnidentifiedImageError:
+            raise ImageError(f"{path} is not an image ({KINDS})") from None
+        except (OSError, ValueError, SyntaxError, EOFError, MemoryError, Image.DecompressionBombError) as e:
+            raise ImageError(f"{path} could not be decoded ({e}); is it truncated?") from None
+
+
+def _open_header(f) -> Image.Image:
+    """Image.open reads only the header. Pillow's own bomb check would refuse a 20000x20000 file
+    as 'not an image' (or warn) before its size can be told, so it is lifted while the header is
+    read (under a lock, as the limit is global) and read_image checks the size itself."""
+    with _OPEN_LOCK:
+        old, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            return Image.open(f)
+        finally:
+            Image.MAX_IMAGE_PIXELS = old
 
 
 def _to_gray(im: Image.Image) -> np.ndarray:

@@ -80,6 +80,6 @@ def test_bad_files_get_clear_errors(tmp_path):
     (tmp_path / "cut.png").write_bytes(raw[:len(raw) // 2])
     (tmp_path / "text.png").write_text("hello")
     for name, message in (("empty.png", "is empty"), ("cut.png", "truncated"),
-                          ("text.png", "not an image"), ("missing.png", "cannot read")):
+                          ("text.png", "not an image"), ("missing.png", "does not exist")):
         with pytest.raises(ImageError, match=message):
             read_image(tmp_path / name)
