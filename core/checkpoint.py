@@ -1,14 +1,14 @@
 """Checkpoints: weights as safetensors plus the metadata needed to rebuild the model.
 
 Nothing in a file is ever executed: there is no pickle on either side. A SHA-256 of the weights
-is stored in the header so a bit-flipped or truncated file is refused instead of half-loaded.
+is stored in the header so a bit-flipped or truncated file is refused instead of half-loaded, and
+the metadata is checked against the architecture it names before any model is built.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +18,15 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from core.models import build_model, get_spec
+from core.history import remove_stale_temps, write_atomic
+from core.models import FASHION_CLASSES, MODELS, build_model
 
 FORMAT = "traindesk-checkpoint"
 VERSION = 1
 SUFFIX = ".safetensors"
 MAX_HEADER = 1 << 24  # a TrainDesk header is a few kB; anything near this is not ours
+MAX_WEIGHT_BYTES = 2 * 2**30  # refused before building: far above any model the window trains
+MAX_HIDDEN = 1 << 20  # beyond this the shapes alone are nonsense (and their products overflow)
 
 
 class CheckpointError(Exception):
@@ -47,26 +50,20 @@ def _digest(tensors: dict[str, torch.Tensor]) -> str:
 
 
 def save(path: str | Path, model: torch.nn.Module, meta: dict) -> Path:
-    """Write atomically: a temporary file in the same folder, then os.replace."""
+    """Write atomically (a temporary file in the same folder, then os.replace), following the
+    user's umask; first remove temporary files killed writers left in that folder."""
     path = Path(path)
     if path.suffix != SUFFIX:
         path = path.with_name(path.name + SUFFIX)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write the checkpoint {path}: a folder has that name")
+    remove_stale_temps(path.parent, SUFFIX)
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     full_meta = {"format": FORMAT, "version": VERSION, "saved": time.strftime("%Y-%m-%dT%H:%M:%S"),
                  **meta}
     header = {"format": FORMAT, "meta": json.dumps(full_meta), "sha256": _digest(tensors)}
-    payload = st_save(tensors, metadata=header)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, st_save(tensors, metadata=header), fsync=True)
     return path
 
 
@@ -77,8 +74,18 @@ def _refuse(path: Path, why: str) -> CheckpointError:
 def read(path: str | Path) -> tuple[dict[str, torch.Tensor], dict]:
     """Return (tensors, metadata) after checking the file is an intact TrainDesk checkpoint."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a folder, not a checkpoint")
     try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a pipe or device would block or never end
+            raise CheckpointError(f"{path} is not a file, so not a checkpoint")
+        size = st.st_size
+        if size > MAX_WEIGHT_BYTES + MAX_HEADER:
+            raise _refuse(path, f"it is {size / 2**30:.1f} GiB, larger than any TrainDesk model")
         raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CheckpointError(f"cannot read {path}: it does not exist") from None
     except OSError as e:
         raise CheckpointError(f"cannot read {path}: {e.strerror or e}") from None
     if raw[:2] == b"PK" or raw[:1] == b"\x80":
@@ -92,37 +99,74 @@ def read(path: str | Path) -> tuple[dict[str, torch.Tensor], dict]:
     try:
         tensors = st_load(raw)
         header = json.loads(raw[8:8 + n]).get("__metadata__") or {}
-    except (SafetensorError, ValueError, UnicodeDecodeError) as e:
-        raise _refuse(path, f"damaged safetensors data ({str(e).splitlines()[0][:120]})") from None
-    if header.get("format") != FORMAT:
+        ours = isinstance(header, dict) and header.get("format") == FORMAT
+        digest = _digest(tensors) if ours else None
+    except (SafetensorError, ValueError, TypeError, RuntimeError, AttributeError, RecursionError) as e:
+        raise _refuse(path, f"damaged safetensors data ({(str(e).splitlines() or [''])[0][:120]})") from None
+    if not ours:
         raise _refuse(path, "a safetensors file, but not written by TrainDesk (no TrainDesk metadata)")
     try:
         meta = json.loads(header["meta"])
-    except (KeyError, ValueError):
+    except (KeyError, TypeError, ValueError, RecursionError):
         raise _refuse(path, "its metadata is damaged") from None
-    if header.get("sha256") != _digest(tensors):
+    if header.get("sha256") != digest:
         raise _refuse(path, "the weights do not match their checksum (the file was altered or damaged)")
+    if not isinstance(meta, dict):
+        raise _refuse(path, "its metadata is not a JSON object")
     return tensors, meta
+
+
+def _skeleton(path: Path, meta: dict) -> torch.nn.Module:
+    """The model the metadata describes, checked and built on the meta device (shapes, no memory)."""
+    model_id = meta.get("model_id")
+    if not isinstance(model_id, str) or model_id not in MODELS:
+        raise _refuse(path, f"its metadata names a model TrainDesk cannot build ({str(model_id)[:40]!r}; "
+                            f"known: {', '.join(MODELS)})")
+    spec, hidden = MODELS[model_id], meta.get("hidden_units", 10)
+    if type(hidden) is int and hidden > MAX_HIDDEN:
+        raise _refuse(path, f"hidden units {str(hidden)[:40]} would make {model_id} larger than any memory")
+    if type(hidden) is not int or hidden < 1:
+        raise _refuse(path, f"hidden units {json.dumps(hidden)[:40]} is not a whole number of at least 1")
+    if meta.get("task", spec.task) != spec.task:
+        raise _refuse(path, f"its metadata says task {str(meta.get('task'))[:40]!r}, "
+                            f"but {model_id} is a {spec.task} model")
+    if not isinstance(meta.get("class_name", ""), str):
+        raise _refuse(path, "its model class name is not a string")
+    with torch.device("meta"):  # the device context is per thread
+        model = build_model(model_id, hidden)
+    size = sum(t.numel() * t.element_size() for t in model.state_dict().values())
+    if size > MAX_WEIGHT_BYTES:
+        raise _refuse(path, f"{model_id} with {hidden} hidden units would take {size / 2**30:.1f} GiB "
+                            f"of memory; TrainDesk loads at most {MAX_WEIGHT_BYTES / 2**30:.0f} GiB")
+    classes = meta.get("classes", [])
+    outputs = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1].out_features
+    if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+        raise _refuse(path, f"its class names are not a list of strings ({json.dumps(classes)[:60]})")
+    if spec.task == "fashion" and len(classes) != outputs:
+        raise _refuse(path, f"it names {len(classes)} classes, but {model_id} has {outputs} outputs "
+                            f"(Fashion-MNIST has {FASHION_CLASSES})")
+    return model
 
 
 def load(path: str | Path) -> Checkpoint:
     """Rebuild the model the metadata describes and load the weights, saying what differs if they don't fit."""
+    path = Path(path)
     tensors, meta = read(path)
-    model_id = meta.get("model_id")
-    try:
-        get_spec(model_id)
-        model = build_model(model_id, int(meta.get("hidden_units", 10)))
-    except (ValueError, TypeError) as e:
-        raise _refuse(Path(path), f"its metadata names a model TrainDesk cannot build ({e})") from None
-    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    found = {k: tuple(v.shape) for k, v in tensors.items()}
+    model = _skeleton(path, meta)
+    model_id = meta["model_id"]
+    expected = {k: (tuple(v.shape), v.dtype) for k, v in model.state_dict().items()}
+    found = {k: (tuple(v.shape), v.dtype) for k, v in tensors.items()}
     if expected != found:
         diffs = [f"missing {k}" for k in expected.keys() - found.keys()]
         diffs += [f"unexpected {k}" for k in found.keys() - expected.keys()]
-        diffs += [f"{k} is {found[k]}, {model_id} needs {expected[k]}"
-                  for k in expected.keys() & found.keys() if expected[k] != found[k]]
-        raise _refuse(Path(path), f"weights do not fit {model_id} "
-                                  f"(hidden units {meta.get('hidden_units')}): {'; '.join(sorted(diffs)[:4])}")
-    model.load_state_dict(tensors)
+        diffs += [f"{k} is {found[k][0]}, {model_id} needs {expected[k][0]}"
+                  for k in expected.keys() & found.keys() if expected[k][0] != found[k][0]]
+        diffs += [f"{k} is {str(found[k][1])[6:]}, {model_id} needs {str(expected[k][1])[6:]}"
+                  for k in expected.keys() & found.keys() if expected[k][1] != found[k][1]]
+        raise _refuse(path, f"weights do not fit {model_id} "
+                            f"(hidden units {meta.get('hidden_units')}): {'; '.join(sorted(diffs)[:4])}")
+    # assign: the loaded tensors become the weights; no second copy, no random initialisation
+    # (so loading a checkpoint never moves torch's random stream)
+    model.load_state_dict(tensors, assign=True)
     model.eval()
     return Checkpoint(model, meta)

@@ -9,14 +9,16 @@ This module also holds the few file-safety pieces the other files TrainDesk keep
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
 import os
 import re
+import secrets
 import shutil
+import socket
 import sys
-import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -84,85 +86,74 @@ def damaged_note(what: str, path: Path, why: str, aside: Optional[Path]) -> str:
     return note
 
 
-def umask() -> int:
-    """The process umask, read without changing it where the system allows: os.umask can only
-    read it by setting it, which for a moment affects files other threads create."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    old = os.umask(0o022)
-    os.umask(old)
-    return old
+# Temporary files: "<name>.<host>-<pid>-<random>.tmp". The host (hashed) and process id let a later
+# writer tell a killed writer's leftover from a live one's, also in a folder shared by computers.
+HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
+STALE_AFTER = 3600.0  # seconds after which a temporary file is a killed writer's, whoever it was
 
 
 def write_atomic(path: Path, data: bytes, fsync: bool = False) -> None:
     """Write `data` to `path` whole or not at all: a temporary file beside it, then os.replace.
 
-    The temporary name carries the writer's process id, so remove_stale_temps can tell a killed
-    writer's leftover from a live one's. mkstemp makes files 0600; the result follows the umask,
-    like any other file the user creates.
+    Created with mode 0o666 so the user's umask applies, as to any file they save (mkstemp's 0600
+    made files private however the user had set things up).
     """
     if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder, so it cannot be written")
-    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+        raise IsADirectoryError("a folder has that name")
+    tmp = path.with_name(f"{path.name}.{HOST}-{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             if fsync:
                 f.flush()
                 os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
 def _temp_pattern(name_suffix: str) -> re.Pattern:
-    # write_atomic's names: <name><suffix>.<pid>.<8 mkstemp characters>.tmp; before the pid was
-    # added, <name><suffix>.<8 characters>.tmp (matched too, judged by age alone).
-    return re.compile(rf".+{re.escape(name_suffix)}\.(?:(\d+)\.)?[a-z0-9_]{{8}}\.tmp")
+    # write_atomic's names, and "<name><suffix>.<8 characters>.tmp", the tempfile.mkstemp naming
+    # checkpoints used before, recognised so its leftovers are cleaned up too (by age alone).
+    return re.compile(rf"{re.escape(name_suffix)}\.(?:(?P<host>[0-9a-f]{{6}})-(?P<pid>\d+)-[0-9a-f]{{8}}"
+                      rf"|[a-z0-9_]{{8}})\.tmp$")
 
 
-def _process_gone(pid: int) -> bool:
-    if sys.platform == "win32":
-        return False  # os.kill there would end the process; age alone decides
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or sys.platform == "win32":  # Windows' os.kill would end the process
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # someone else's process: alive
         return True
-    except (OverflowError, ValueError):
-        return True  # no process can have that id
-    except OSError:
-        return False  # someone else's live process
-    return False
+    return True
 
 
-def remove_stale_temps(folder: Path, name_suffix: str, stale_s: float = 3600.0,
-                       orphan_s: float = 60.0) -> list[Path]:
-    """Remove temporary files write_atomic left when its process was killed: only TrainDesk's own
-    names, older than an hour, or older than a minute with their writer's process gone (the minute
-    spares a live writer on another computer sharing the folder, whose id means nothing here)."""
-    pattern, now, removed = _temp_pattern(name_suffix), time.time(), []
+def remove_stale_temps(folder: Path, name_suffix: str) -> list[Path]:
+    """Delete temporary files write_atomic's killed writers left in `folder` for files ending in
+    `name_suffix`: ones older than an hour, and younger ones whose writer, a process on this
+    computer, is gone. Nothing else is touched."""
+    pattern, removed = _temp_pattern(name_suffix), []
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return removed
     for entry in entries:
-        m = pattern.fullmatch(entry.name)
-        if not m or not entry.is_file(follow_symlinks=False):
+        m = pattern.search(entry.name)
+        if not m:
             continue
         try:
-            age = now - entry.stat(follow_symlinks=False).st_mtime
-            pid = int(m.group(1)) if m.group(1) else None
-            if age > stale_s or (pid is not None and age > orphan_s and _process_gone(pid)):
+            old = time.time() - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER
+            orphan = m["host"] == HOST and not _alive(int(m["pid"]))
+            if (old or orphan) and entry.is_file(follow_symlinks=False):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except OSError:
-            continue
+            pass  # gone already, or not ours to delete
     return removed
 
 
@@ -347,4 +338,5 @@ class RunHistory:
 
     @staticmethod
     def _write(path: Path, records: list[RunRecord]) -> None:
+        remove_stale_temps(path.parent, path.name)
         write_atomic(path, json.dumps([asdict(r) for r in records], indent=1).encode())
