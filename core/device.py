@@ -1,10 +1,12 @@
 """Which device to train on, and how many CPU threads, chosen by measuring rather than by habit."""
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import time
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Optional
 
 import torch
 
@@ -74,35 +76,64 @@ def choose_threads(step: Callable[[], None], max_threads: int | None = None,
     return best, timings
 
 
+MAX_THREADS = 1024
+# One line per damaged cpu-threads.json set aside by this process, for the window to show; the
+# same line is also in the `how` that remembered_threads returns (the trainer logs it).
+problems: list[str] = []
+
+
+def _read_choices(store: Path) -> tuple[dict, Optional[str]]:
+    """The remembered choices and, when the file had to be set aside, the line saying so."""
+    from core.history import damaged_note, read_json, reason, set_aside
+
+    try:
+        known = read_json(store)
+        if not isinstance(known, dict):
+            raise ValueError(f"it holds a JSON {type(known).__name__}, not an object")
+        for k, v in known.items():
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_THREADS:
+                raise ValueError(f"{k!r} is {json.dumps(v)[:40]}, not a thread count")
+    except FileNotFoundError:
+        return {}, None
+    except (OSError, ValueError) as e:
+        # A cache: setting the whole file aside costs one short measurement per model.
+        note = damaged_note("The CPU thread cache", store, reason(e), set_aside(store))
+        problems.append(note)
+        return {}, note
+    return known, None
+
+
 def remembered_threads(key: str, measure: Callable[[], tuple[int, dict[int, float]]]) -> tuple[int, str]:
     """The thread count measured for `key` on this machine, measuring it the first time.
 
     Remembering the choice keeps runs reproducible: the same seed and config then always run with
     the same thread count, whose floating-point reduction order can change the last bits.
-    Returns (threads, how it was chosen).
+    Returns (threads, how it was chosen); `how` ends with a note when the file was damaged.
     """
-    import json
-
+    from core.history import locked, reason, remove_stale_temps, write_atomic
     from core.paths import user_data_dir
 
     store = user_data_dir() / "cpu-threads.json"
     # "probe 2": choices made by the earlier one-candidate-after-another probe are measured again.
     full_key = f"{key}|torch {torch.__version__}|{cpu_count()} cpus|probe 2"
-    try:
-        known = json.loads(store.read_text())
-    except (OSError, ValueError):
-        known = {}
-    if isinstance(known.get(full_key), int) and 1 <= known[full_key] <= cpu_count():
+    with locked(store):
+        known, note = _read_choices(store)
+    if 1 <= known.get(full_key, 0) <= cpu_count():
         torch.set_num_threads(known[full_key])
         return known[full_key], f"measured earlier on this machine ({store})"
     chosen, timings = measure()
-    known[full_key] = chosen
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
-        tmp = store.with_suffix(".tmp")
-        tmp.write_text(json.dumps(known, indent=1))
-        os.replace(tmp, store)
-    except OSError:
-        pass  # a read-only home only costs a fresh measurement next time
+        # Read again under the lock: another TrainDesk may have added its choice while this one
+        # measured, and writing the older copy would drop it.
+        with locked(store):
+            known, later = _read_choices(store)
+            known[full_key] = chosen
+            remove_stale_temps(store.parent, store.name)
+            write_atomic(store, json.dumps(known, indent=1).encode())
+        note = note or later
+    except OSError as e:  # a read-only home only costs a fresh measurement next time
+        note = (f"{note} " if note else "") + f"(not remembered: {reason(e)})"
     shown = ", ".join(f"{k}: {v * 1000:.2f} ms" for k, v in timings.items())
-    return chosen, f"measured now (median step time by thread count: {shown})"
+    how = f"measured now (median step time by thread count: {shown})"
+    return chosen, f"{how}; {note}" if note else how
