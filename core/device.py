@@ -84,12 +84,12 @@ problems: list[str] = []
 
 def _read_choices(store: Path) -> tuple[dict, Optional[str]]:
     """The remembered choices and, when the file had to be set aside, the line saying so."""
-    from core.history import damaged_note, read_json, reason, set_aside
+    from core.history import damaged_note, json_type, read_json, reason, set_aside
 
     try:
         known = read_json(store)
         if not isinstance(known, dict):
-            raise ValueError(f"it holds a JSON {type(known).__name__}, not an object")
+            raise ValueError(f"it holds {json_type(known)}, not an object")
         for k, v in known.items():
             if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_THREADS:
                 raise ValueError(f"{k!r} is {json.dumps(v)[:40]}, not a thread count")

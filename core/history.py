@@ -52,6 +52,13 @@ def read_json(path: Path, limit: int = MAX_JSON_BYTES):
         raise ValueError("it is nested too deeply") from None
 
 
+def json_type(value) -> str:
+    """What a JSON value is, in JSON's words, for messages."""
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true or false",
+             type(None): "null", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
 def reason(e: BaseException) -> str:
     """One short line for a damaged-file message."""
     text = (e.strerror if isinstance(e, OSError) and e.strerror else str(e)) or type(e).__name__
@@ -257,7 +264,7 @@ OPTIONAL = {"model_acc", "checkpoint"}
 def _record(row) -> RunRecord:
     """A RunRecord from one row of the index; ValueError saying which field is wrong."""
     if not isinstance(row, dict):
-        raise ValueError(f"a JSON {type(row).__name__} instead of an object")
+        raise ValueError(f"{json_type(row)} instead of an object")
     values = {}
     for f in fields(RunRecord):
         if f.name not in row and f.name not in OPTIONAL:
@@ -289,7 +296,7 @@ class RunHistory:
         try:
             rows = read_json(path)
             if not isinstance(rows, list):
-                raise ValueError(f"it holds a JSON {type(rows).__name__} instead of a list of runs")
+                raise ValueError(f"it holds {json_type(rows)} instead of a list of runs")
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as e:
@@ -305,7 +312,7 @@ class RunHistory:
             kept = set_aside(path, copy=True)
             more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
             self.problem = (f"The run history {path} had {len(bad)} damaged of {len(rows)} records "
-                            f"({bad[0]}{more}); they are left out, "
+                            f"({bad[0]}{more}); the damaged ones are left out, "
                             + (f"the original is kept as {kept.name}." if kept else
                                "and the file is left as it was (it could not be copied aside)."))
             logging.getLogger("traindesk").warning(self.problem)

@@ -164,7 +164,7 @@ def test_one_bad_field_drops_only_that_record(tmp_path, changes):
     assert [r.run_id for r in h.records] == ["good-1", "good-2"]
     field = next(iter(changes))
     assert f"had 1 damaged of 3 records (record 2: {field} is " in h.problem
-    assert "they are left out, the original is kept as runs.json.damaged-" in h.problem
+    assert "the damaged ones are left out, the original is kept as runs.json.damaged-" in h.problem
     [aside] = _aside(tmp_path, INDEX)
     assert aside.read_bytes() == original  # every byte of the original is kept
     again = RunHistory(tmp_path)  # the index was rewritten with the good records: a clean start
@@ -177,7 +177,7 @@ def test_rows_that_are_not_objects_or_lack_fields(tmp_path):
     (tmp_path / INDEX).write_text(json.dumps([7, "x", None, [1], row, _row(run_id="ok")]))
     h = RunHistory(tmp_path)
     assert [r.run_id for r in h.records] == ["ok"]
-    assert "had 5 damaged of 6 records (record 1: a JSON int instead of an object and 4 more)" in h.problem
+    assert "had 5 damaged of 6 records (record 1: a number instead of an object and 4 more)" in h.problem
 
 
 def test_what_earlier_versions_wrote_still_reads(tmp_path):
