@@ -57,8 +57,7 @@ class ToolTabs(QObject):
             scroll.setWidget(panel)
             self.tabs.addTab(scroll, title)
         history = RunHistory()
-        for record in history.records:  # what was trained before survives a restart
-            self.evaluation.add_run(record, None)
+        self.evaluation.add_runs(history.records)  # what was trained before survives a restart
         self.history_problem = history.problem
 
     @Slot(object)

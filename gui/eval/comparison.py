@@ -1,4 +1,4 @@
-"""The seed's compare_results: every run of this session in a table, accuracy as bars beside it."""
+"""The seed's compare_results: every saved run in a table, the latest runs' accuracy as bars beside it."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,6 +15,7 @@ COLUMNS = [("model_name", "model_name"), ("model_loss", "model_loss"), ("model_a
 FMT = {"model_loss": "{:.4f}", "model_acc": "{:.2f}", "training_time": "{:.1f}"}
 BAR = "#1f6fc5"
 BAR_SELECTED = "#d4610b"
+MAX_BARS = 30
 
 
 class ComparisonView(QWidget):
@@ -76,16 +77,20 @@ class ComparisonView(QWidget):
             self.selected.emit(run_id)
 
     def _draw_bars(self) -> None:
+        """Bars for the latest MAX_BARS runs (and the selected one): readable, and a history of
+        a thousand runs costs a few dozen labels, not a thousand."""
         item = self.chart.getPlotItem()
         for t in self.labels:
             item.removeItem(t)
-        n = len(self.records)
-        acc = np.array([r.model_acc or 0.0 for r in self.records], dtype=float)
         current = self.current_run()
-        brushes = [BAR_SELECTED if r.run_id == current else BAR for r in self.records]
+        first = max(0, len(self.records) - MAX_BARS)
+        shown = [(i, r) for i, r in enumerate(self.records) if i >= first or r.run_id == current]
+        n = len(shown)
+        acc = np.array([r.model_acc or 0.0 for _, r in shown], dtype=float)
+        brushes = [BAR_SELECTED if r.run_id == current else BAR for _, r in shown]
         self.bars.setOpts(x0=np.zeros(n), y=np.arange(n), height=0.6, width=acc, brushes=brushes)
         # the run number as in the table: two runs of the same model stay distinguishable
-        item.getAxis("left").setTicks([[(i, f"{i + 1}. {r.model_name}") for i, r in enumerate(self.records)]])
+        item.getAxis("left").setTicks([[(k, f"{i + 1}. {r.model_name}") for k, (i, r) in enumerate(shown)]])
         self.labels = []
         for i, a in enumerate(acc):
             # inside the bar's end, so a 99% bar's label is not cut off by the plot's edge

@@ -1,7 +1,8 @@
-"""EvaluationPanel: every evaluation view in tabs, fed by the window through four calls.
+"""EvaluationPanel: every evaluation view in tabs, fed by the window through these calls.
 
 set_data(data)                 the data set is loaded
 add_run(record, model | None)  a run finished (no model: it is loaded from record.checkpoint)
+add_runs(records)              the saved history, listed at once (models loaded when shown)
 update_live(name, model)       an epoch ended while training: re-evaluate a copy
 run_selected(run_id)           signal: the user picked a run in the comparison table
 
@@ -124,12 +125,21 @@ class EvaluationPanel(QWidget):
 
     def add_run(self, record, model=None) -> None:
         self.entries.pop(LIVE + record.model_name, None)  # the live copy became this run
-        self.entries[record.run_id] = Entry(
-            record.model_name, f"{record.model_name} ({record.epochs} epochs, {record.created})",
-            record, copy.deepcopy(model) if model is not None else None)
-        self.records.append(record)
+        self.add_runs([record])
+        if model is not None:
+            self.entries[record.run_id].model = copy.deepcopy(model)
+
+    def add_runs(self, records: list) -> None:
+        """List runs (the saved history at start-up): one table fill and one selection for all of
+        them, so a long history costs the start-up time of one run, not a fill per run."""
+        for record in records:
+            self.entries[record.run_id] = Entry(
+                record.model_name, f"{record.model_name} ({record.epochs} epochs, {record.created})",
+                record)  # its model is read from the checkpoint when it is first shown
+        self.records.extend(records)
         self.comparison.set_records(self.records)
-        self.select_run(record.run_id)
+        if records:
+            self.select_run(records[-1].run_id)
 
     def update_live(self, model_name: str, model) -> None:
         key = LIVE + model_name
