@@ -284,19 +284,26 @@ class TrainWorker(QObject):
         result = trainer.result()
         if trainer.task != "fashion" or not trainer.history:
             return result
-        try:
-            from core.history import RunHistory, RunRecord
-            from core.paths import runs_dir
+        from core.history import RunHistory, RunRecord
+        from core.paths import runs_dir
 
-            record = RunRecord.from_run(trainer.config, result)
+        record = RunRecord.from_run(trainer.config, result)
+        try:
             path = trainer.save(runs_dir() / record.run_id)
-            result = trainer.result(checkpoint=str(path))
-            record.checkpoint = str(path)
-            RunHistory().add(record)
-            self.log.emit(f"Saved {path}")
-            self.run_saved.emit(record)
         except OSError as e:  # a full disk must not lose the run shown in the window
             self.log.emit(f"Could not save the checkpoint: {e}")
+            return result
+        result = trainer.result(checkpoint=str(path))
+        record.checkpoint = str(path)
+        self.log.emit(f"Saved {path}")
+        try:
+            history = RunHistory()
+            if history.problem:
+                self.log.emit(history.problem)
+            history.add(record)
+        except OSError as e:  # the weights are safe; only the list of runs missed this one
+            self.log.emit(f"The run history was not updated: {e}")
+        self.run_saved.emit(record)
         return result
 
     def _emit_batch(self, event) -> None:
