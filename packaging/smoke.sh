@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Smoke test of a built TrainDesk bundle:   bash packaging/smoke.sh dist/TrainDesk
+#
+# Runs the BUILT executable as a fresh user would: empty environment (env -i) with only HOME (a new
+# temp folder) and PATH=/usr/bin:/bin, from a temp working folder, TRAINDESK_DATA_HOME unset. It
+# trains fashion-v0 for one epoch on the real Fashion-MNIST (found where the app looks by itself),
+# predicts a sample drawing, evaluates, opens the window offscreen (and under Xvfb when it is
+# installed), then times five fresh starts to the first paint.
+# Needs: jq (reads the JSON lines). Exit status: 0 when every step passed.
+set -euo pipefail
+
+if [[ $# -ne 1 ]]; then
+    echo "usage: $0 DIST_DIR   (the folder holding the TrainDesk executable)" >&2
+    exit 2
+fi
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[[ -d $1 ]] || { echo "smoke: no folder $1" >&2; exit 2; }
+DIST=$(cd "$1" && pwd)
+EXE="$DIST/TrainDesk"
+SAMPLE="$HERE/sample-trousers.png"
+[[ -x "$EXE" ]] || { echo "smoke: no executable $EXE" >&2; exit 2; }
+command -v jq >/dev/null || { echo "smoke: needs jq (apt-get install jq)" >&2; exit 2; }
+
+TMP=$(mktemp -d -t traindesk-smoke.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$TMP/home" "$TMP/work"
+cd "$TMP/work"  # not the repository: nothing may come from the checkout
+STEPS=0
+
+step() { STEPS=$((STEPS + 1)); echo; echo "== step $STEPS: $*"; }
+
+# die MESSAGE [FILE...]: say what failed, show the tail of the captured output, stop.
+die() {
+    local msg=$1; shift
+    echo "smoke: FAILED: $msg" >&2
+    for f in "$@"; do [[ -s $f ]] && { echo "--- tail of $(basename "$f"):" >&2; tail -n 20 "$f" >&2; }; done
+    exit 1
+}
+
+# run_logged NAME TIMEOUT VAR=value... COMMAND...: stdout to NAME.out, stderr to NAME.err.
+run_logged() {
+    local name=$1 limit=$2 rc=0; shift 2
+    timeout "$limit" env -i HOME="$TMP/home" PATH=/usr/bin:/bin "$@" \
+        >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
+    if ((rc == 124)); then die "$name did not finish in ${limit}s" "$TMP/$name.out" "$TMP/$name.err"; fi
+    if ((rc != 0)); then die "$name exited with status $rc" "$TMP/$name.out" "$TMP/$name.err"; fi
+}
+
+# The last line of a JSON-lines file that jq accepts and FILTER finds, or fail.
+json_line() {  # json_line FILE FILTER
+    local line
+    line=$(grep '^{' "$1" | jq -c "select($2)" 2>/dev/null | tail -n 1)
+    [[ -n $line ]] || die "no JSON line with $2 in $(basename "$1")" "$1"
+    echo "$line"
+}
+
+echo "smoke: testing $EXE"
+echo "smoke: HOME=$TMP/home, working folder $TMP/work"
+
+step "TrainDesk --version prints the version"
+run_logged version 60 "$EXE" --version
+cat "$TMP/version.out"
+WANT=$(sed -n 's/^__version__ *= *"\(.*\)"/\1/p' "$HERE/../core/version.py" 2>/dev/null || true)
+if [[ -n $WANT ]]; then
+    grep -qF "$WANT" "$TMP/version.out" || die "--version does not say $WANT" "$TMP/version.out"
+else
+    grep -Eq '[0-9]+\.[0-9]+' "$TMP/version.out" || die "--version printed no version" "$TMP/version.out"
+fi
+
+step "train fashion-v0 for 1 epoch on Fashion-MNIST (accuracy > 70%, a checkpoint)"
+run_logged train 1200 "$EXE" train --model fashion-v0 --epochs 1 --out "$TMP/runs"
+grep -v '^{' "$TMP/train.err" | tail -n 3 || true
+RESULT=$(json_line "$TMP/train.out" '.result')
+echo "$RESULT"
+ACC=$(jq -r '.result.model_acc' <<<"$RESULT")
+jq -e '.result.model_acc > 70' <<<"$RESULT" >/dev/null || die "model_acc $ACC is not above 70"
+CKPT=$(jq -r '.result.checkpoint' <<<"$RESULT")
+[[ $CKPT = /* ]] || CKPT="$TMP/work/$CKPT"
+[[ -f $CKPT && $CKPT == *.safetensors ]] || die "checkpoint $CKPT is missing"
+ls "$TMP/runs"/*.safetensors >/dev/null || die "no .safetensors file in $TMP/runs"
+echo "accuracy $ACC%, checkpoint $(basename "$CKPT")"
+
+step "predict the sample drawing $(basename "$SAMPLE")"
+run_logged predict 300 "$EXE" predict --checkpoint "$CKPT" "$SAMPLE"
+LINE=$(json_line "$TMP/predict.out" '.label')
+echo "label: $(jq -r .label <<<"$LINE")  (index $(jq -r .index <<<"$LINE"))"
+
+step "evaluate the checkpoint on the test set"
+run_logged evaluate 600 "$EXE" evaluate --checkpoint "$CKPT"
+grep '^{' "$TMP/evaluate.out" | jq -e . >/dev/null || die "evaluate printed no JSON" "$TMP/evaluate.out"
+grep '^{' "$TMP/evaluate.out" | tail -n 1 | cut -c 1-300
+
+# READY: the window loads torch and the data, builds and shows every tab, prints "ready SECONDS"
+# and quits. SMOKE_WINDOW_PROBE=FIRST_PAINT falls back to the first-paint probe (an app without
+# the READY probe would otherwise keep its window open until the timeout).
+PROBE=${SMOKE_WINDOW_PROBE:-READY}
+case $PROBE in
+    READY) WORD=ready ;;
+    FIRST_PAINT) WORD=first-paint ;;
+    *) echo "smoke: SMOKE_WINDOW_PROBE is READY or FIRST_PAINT" >&2; exit 2 ;;
+esac
+step "open the window offscreen (TRAINDESK_${PROBE}_PROBE=1), expect '$WORD SECONDS'"
+run_logged window 180 QT_QPA_PLATFORM=offscreen "TRAINDESK_${PROBE}_PROBE=1" "$EXE"
+grep -m 1 "^$WORD " "$TMP/window.out" ||
+    die "the window printed no '$WORD SECONDS' line" "$TMP/window.out" "$TMP/window.err"
+
+# The offscreen platform does not load the xcb plugin or its libraries; a real X server does.
+if command -v xvfb-run >/dev/null; then
+    step "the same on an X server (Xvfb, the xcb platform plugin), expect '$WORD SECONDS'"
+    # xvfb-run sets DISPLAY and XAUTHORITY for its command; pass just those two through env -i.
+    XRC=0
+    timeout 300 xvfb-run -a -s "-screen 0 1280x1024x24" bash -c 'exec env -i HOME="$1" \
+        PATH=/usr/bin:/bin DISPLAY="$DISPLAY" XAUTHORITY="$XAUTHORITY" QT_QPA_PLATFORM=xcb \
+        "TRAINDESK_$3_PROBE=1" "$2"' _ "$TMP/home" "$EXE" "$PROBE" >"$TMP/xcb.out" 2>"$TMP/xcb.err" || XRC=$?
+    ((XRC == 0)) || die "the window failed on Xvfb (status $XRC)" "$TMP/xcb.out" "$TMP/xcb.err"
+    grep -m 1 "^$WORD " "$TMP/xcb.out" || die "no '$WORD' line on Xvfb" "$TMP/xcb.out" "$TMP/xcb.err"
+else
+    echo "(xvfb-run not installed: the xcb platform is not tried)"
+fi
+
+step "start-up: seconds from process start to the first paint (offscreen), 5 fresh processes"
+TIMES=()
+for i in 1 2 3 4 5; do
+    run_logged paint$i 120 QT_QPA_PLATFORM=offscreen TRAINDESK_FIRST_PAINT_PROBE=1 "$EXE"
+    T=$(sed -n 's/^first-paint \([0-9.]*\).*/\1/p' "$TMP/paint$i.out" | head -n 1)
+    [[ -n $T ]] || die "run $i printed no first-paint line" "$TMP/paint$i.out" "$TMP/paint$i.err"
+    echo "run $i: $T s"
+    TIMES+=("$T")
+done
+MEDIAN=$(printf '%s\n' "${TIMES[@]}" | sort -g | sed -n 3p)
+echo "first paint: ${TIMES[*]} s; median $MEDIAN s"
+
+echo
+echo "smoke: all $STEPS steps passed ($EXE)"
