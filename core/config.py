@@ -113,3 +113,4 @@ class RunResult:
     error: Optional[str] = None     # why it halted early (NaN loss, ...)
     checkpoint: Optional[str] = None
     extra: dict = field(default_factory=dict)  # e.g. the line's learned weight and bias
+    status: str = "finished"        # or "stopped", "halted" (NaN/inf loss), "diverged" (core.doctor)

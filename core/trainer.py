@@ -2,7 +2,9 @@
 
 Data lives on the training device as one tensor per split; each epoch gathers a seeded permutation
 once, so a batch is a slice. Loss and accuracy are summed on the device and read only at log points
-(at most every `log_interval_s`) and at the end of the epoch.
+(at most every `log_interval_s`) and at the end of the epoch. At those same points core.doctor
+judges the numbers, so a run that blows up or sits at chance ends as "diverged" instead of
+finishing with ruined weights.
 """
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from typing import Iterator, Optional, Union
 import torch
 from torch import nn
 
+from core import doctor
 from core.augment import sketchify
-from core.config import BatchResult, EpochResult, RunResult, TrainConfig
+from core.config import WORKFLOW_DEFAULTS, BatchResult, EpochResult, RunResult, TrainConfig
 from core.device import choose_threads, describe, pick_device, remembered_threads
 from core.models import build_model, get_spec
 
@@ -121,7 +124,11 @@ class Trainer:
         self.history: list[EpochResult] = []
         self.training_time = 0.0
         self.error: Optional[str] = None
+        self.status = "finished"  # or "stopped", "halted" (NaN/inf), "diverged" (core.doctor)
         self.stopped = False
+        self.steps = 0            # optimizer steps taken: 0 means the weights are untrained
+        self._start_loss: Optional[float] = None  # the run's first batch loss: the doctor's yardstick
+        self.classes_count = len(self.classes) or {"circles": 2}.get(self.task)  # None: regression
         self._good_state = self._weights_copy()
 
     # -- inputs -----------------------------------------------------------------------------------
@@ -186,6 +193,12 @@ class Trainer:
             if not math.isfinite(test_loss):
                 self._halt(f"test loss became {test_loss} after epoch {result.epoch}")
                 return
+            found = doctor.check_epoch(self._start_loss, train_loss, test_loss, train_acc,
+                                       self.classes_count, self._lr(), self._default_lr(),
+                                       self.task in doctor.CHANCE_AFTER_AN_EPOCH_IS_FAILURE)
+            if found:
+                self._diverged(found, f"after epoch {result.epoch}")
+                return
             self.history.append(result)
             self._good_state = self._weights_copy()
             yield result
@@ -228,9 +241,12 @@ class Trainer:
             if on_cpu and not bool(finite):
                 return self._halt(f"loss became {loss.item()} at epoch {epoch}, batch {b}")
             bad |= ~finite
+            if self._start_loss is None:
+                self._start_loss = loss.item()  # once per run
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            self.steps += 1
             n = len(yb)
             with torch.no_grad():
                 bl = loss.detach() * n
@@ -245,8 +261,11 @@ class Trainer:
             if now - last_log >= self.config.log_interval_s or b == batches:
                 if not on_cpu and bool(bad):
                     return self._halt(f"loss became non-finite at epoch {epoch}, by batch {b}")
-                yield BatchResult(epoch, b, batches, win_loss.item() / win_seen,
-                                  self._pct(win_correct.item(), win_seen),
+                mean = win_loss.item() / win_seen
+                found = doctor.check_window(mean, self._start_loss, self._lr(), self._default_lr())
+                if found:
+                    return self._diverged(found, f"at epoch {epoch}, batch {b}")
+                yield BatchResult(epoch, b, batches, mean, self._pct(win_correct.item(), win_seen),
                                   seen / max(now - t_start, 1e-9), now - run_start)
                 win_loss.zero_()
                 win_correct.zero_()
@@ -265,14 +284,28 @@ class Trainer:
         # Toy epochs take about a millisecond and deepcopy's bookkeeping was a sixth of that.
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
-    def _halt(self, why: str) -> str:
+    def _lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]  # what the steps used, even if changed mid-run
+
+    def _default_lr(self) -> float:
+        return WORKFLOW_DEFAULTS[self.task]["lr"]
+
+    def _halt(self, why: str, status: str = "halted", headline: str = "Training halted",
+              advice: Optional[str] = None) -> str:
+        """End the run with an error, back on the weights of the last epoch that passed."""
         kept = len(self.history)
         self.model.load_state_dict(self._good_state)
         where = f"the end of epoch {kept}, the last good one" if kept else "the start (no epoch finished)"
-        self.error = (f"Training halted: {why}. The model keeps its weights from {where}; "
-                      "try a lower learning rate.")
+        # A NaN has more possible causes than a blow-up, so its advice is gentler.
+        lower = doctor.suggest_lr(self._lr(), self._default_lr())
+        advice = advice or f"Try a lower learning rate, such as {lower:g}."
+        self.error = f"{headline}: {why}. {advice} The model keeps its weights from {where}."
+        self.status = status
         self.log(self.error)
-        return "halted"
+        return status
+
+    def _diverged(self, found: doctor.Diagnosis, when: str) -> str:
+        return self._halt(f"{found.finding} {when}", found.status, "Training diverged", found.advice)
 
     # -- results ----------------------------------------------------------------------------------
     @torch.inference_mode()
@@ -310,6 +343,7 @@ class Trainer:
         if self.task == "line":
             lin = self.model.linear_layer
             extra["learned"] = {"weight": lin.weight.item(), "bias": lin.bias.item()}
+        status = self.status if self.error else "stopped" if self.stopped else "finished"
         return RunResult(self.spec.class_name, loss, acc, self.training_time, len(self.history),
                          describe(self.device), self.threads, self.stopped, self.error,
-                         checkpoint, extra)
+                         checkpoint, extra, status)

@@ -1,4 +1,5 @@
-"""The training loop on real data: it learns, it is deterministic, it stops, pauses and halts on NaN."""
+"""The training loop on real data: it learns, it is deterministic, it stops, pauses, halts on NaN
+and names a run that diverges (core.doctor)."""
 import threading
 
 import pytest
@@ -21,6 +22,7 @@ def test_short_real_run_learns(fashion):
     r = t.result()
     assert r.model_acc > 75  # chance is 10%
     assert r.model_name == "FashionMNISTModelV0" and r.epochs_done == 1 and r.training_time > 0
+    assert r.status == "finished" and r.error is None  # the doctor leaves a seed run alone
     assert epochs[0].train_acc > 60 and epochs[0].samples_per_s > 0
 
 
@@ -87,7 +89,7 @@ def test_nan_halts_and_keeps_last_good_epoch(fashion_small):
     assert "end of epoch 1" in t.error
     assert len(t.history) == 1 and not any(isinstance(e, EpochResult) for e in events)
     assert all(torch.equal(good[k], v) for k, v in t.model.state_dict().items())
-    assert t.result().error == t.error
+    assert t.result().error == t.error and t.result().status == "halted"
 
 
 def test_plus_one_epoch_continues(fashion_small):
@@ -145,3 +147,33 @@ def test_batches_come_in_the_notebooks_order():
             pass
     g = torch.Generator().manual_seed(42)
     assert [notebook_order(100, g).tolist() for _ in range(3)] == expected
+
+
+@pytest.mark.parametrize("model_id, epochs, lr", [
+    ("line", 300, 0.01), ("circles-v0", 1500, 0.1), ("circles-v1", 1500, 0.1),
+    ("circles-v2", 1500, 0.1)])
+def test_seed_settings_are_not_diverged(model_id, epochs, lr):
+    """circles-v0/v1 stay at ~51% (a straight boundary): notebook 02's lesson, not a failure."""
+    t = Trainer(TrainConfig(model=model_id, epochs=epochs, lr=lr))
+    _run(t)
+    assert t.error is None and len(t.history) == epochs and t.result().status == "finished"
+
+
+def test_diverging_circles_is_named_with_a_lower_lr():
+    # Before the doctor: 1500 epochs "finished" at test loss 230288 and 50%, exit 0.
+    t = Trainer(TrainConfig(model="circles-v2", epochs=1500, lr=1e6))
+    events = _run(t)
+    assert t.error.startswith("Training diverged: the test loss reached 3.96e+10")
+    assert "The learning rate 1e+06 is too high for this model: try 0.1." in t.error
+    assert not any(isinstance(e, EpochResult) for e in events)
+    r = t.result()
+    assert r.status == "diverged" and r.error == t.error and r.epochs_done == 0
+    assert r.model_loss == pytest.approx(0.693, abs=0.01)  # back on the untouched weights
+
+
+def test_diverging_fashion_stops_within_the_epoch(fashion):
+    # Before the doctor: one epoch at train loss 3.5e9 and 10% (chance), reported as done.
+    t = Trainer(TrainConfig(model="fashion-v1", epochs=1, lr=1e4), data=fashion)
+    _run(t)
+    assert t.status == "diverged" and "at epoch 1, batch" in t.error and "try 0.1" in t.error
+    assert not t.history and t.steps < 1875  # caught at a log point, not after the whole epoch
