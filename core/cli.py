@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -87,6 +89,33 @@ def _given(args, prefix: str, keys) -> dict:
     return {k: getattr(args, prefix + k) for k in keys if getattr(args, prefix + k) is not None}
 
 
+def _check_out(folder: Path) -> None:
+    """Fail before any work if checkpoints cannot be written to `folder`: make it, write a probe."""
+    if folder.exists() and not folder.is_dir():
+        raise Failure(f"cannot save checkpoints in {folder}: it is a file, not a folder (choose "
+                      "another --out)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".traindesk-probe-{os.getpid()}-{secrets.token_hex(3)}"
+        with open(probe, "xb") as f:
+            f.write(b"probe")
+        probe.unlink()
+    except OSError as e:
+        raise Failure(f"cannot save checkpoints in {folder}: {e.strerror or e} (choose another "
+                      "--out)") from e
+
+
+def _new_checkpoint_path(folder: Path, model: str) -> Path:
+    """A name no other run has: two runs of one model in one second get different files."""
+    from core.checkpoint import SUFFIX
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    while True:
+        path = folder / f"{model}-{stamp}-{secrets.token_hex(3)}"
+        if not path.with_name(path.name + SUFFIX).exists():
+            return path
+
+
 def cmd_train(args) -> int:
     from core.device import describe
     from core.models import get_spec
@@ -106,10 +135,17 @@ def cmd_train(args) -> int:
                          line=_given(args, "line_", LINE_FLAGS),
                          circles=_given(args, "circles_", [k for k, _ in CIRCLES_FLAGS.values()]))
     config.validate()
+    out_dir = Path(args.out)
+    _check_out(out_dir)
     _say(f"Loading data for {args.model} ...")
     trainer = Trainer(config, log=_say)
     _say(f"Training {trainer.spec.class_name} on {describe(trainer.device)} "
          f"for {config.epochs} epochs ({trainer.data.source})")
+    _train_loop(trainer, config, task)
+    return _finish_train(trainer, out_dir, args.model)
+
+
+def _train_loop(trainer, config: TrainConfig, task: str) -> None:
     clear = "\r\033[K" if sys.stderr.isatty() else ""  # wipe the live batch line on a terminal
     for ev in trainer.run():
         if hasattr(ev, "test_loss"):
@@ -124,19 +160,31 @@ def cmd_train(args) -> int:
         elif task == "fashion" and sys.stderr.isatty():
             print(f"{clear}  epoch {ev.epoch} batch {ev.batch}/{ev.batches} loss {ev.loss:.4f} "
                   f"{ev.samples_per_s:,.0f} samples/s", end="", file=sys.stderr, flush=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = trainer.save(Path(args.out) / f"{args.model}-{stamp}")
-    res = trainer.result(checkpoint=str(path))
+    if sys.stderr.isatty() and task == "fashion":
+        print(clear, end="", file=sys.stderr, flush=True)
+
+
+def _finish_train(trainer, out_dir: Path, model: str) -> int:
+    """Save what was trained (never untrained weights), report, and pick the exit code."""
+    # After an error the trainer is back on its last good epoch; with none, there is nothing to keep.
+    trained = bool(trainer.history) if trainer.error else trainer.steps > 0
+    path, unsaved = None, ("no epoch finished, so there are no trained weights to keep"
+                           if trainer.error else "no training step ran")
+    if trained:
+        try:
+            path = trainer.save(_new_checkpoint_path(out_dir, model))
+        except OSError as e:  # checked before training, but a disk can still fill up
+            unsaved = f"could not write the checkpoint in {out_dir}: {e.strerror or e}"
+    res = trainer.result(checkpoint=str(path) if path else None)
     out = {"model_name": res.model_name, "model_loss": _num(res.model_loss),
            "model_acc": _num(res.model_acc), "training_time": res.training_time,
-           "checkpoint": res.checkpoint}
+           "epochs": res.epochs_done, "status": res.status, "checkpoint": res.checkpoint}
+    if res.error:
+        out["error"] = res.error
     out.update(res.extra)
     _emit({"result": out})
-    _say(f"Saved {path}")
-    if res.error:
-        _say(res.error)
-        return 1
-    return 0
+    _say(f"Saved {path}" if path else f"Nothing saved: {unsaved}.")  # res.error: logged already
+    return 1 if res.error or (trained and not path) else 0
 
 
 def _image_checkpoint(path: str, command: str):

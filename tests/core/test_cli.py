@@ -75,6 +75,7 @@ def test_train_prints_epochs_then_result(cli_checkpoint):
     result = lines[-1]["result"]
     assert result["model_name"] == "FashionMNISTModelV0" and result["model_acc"] > 70
     assert Path(result["checkpoint"]).parent == out and Path(result["checkpoint"]).is_file()
+    assert result["status"] == "finished" and "error" not in result
     assert "Train loss:" in proc.stderr and "Test acc:" in proc.stderr
 
 
@@ -138,3 +139,54 @@ def test_evaluate_refuses_a_toy_checkpoint(tmp_path, capsys):
     ckpt = _lines(capsys.readouterr().out)[-1]["result"]["checkpoint"]
     assert main(["evaluate", "--checkpoint", ckpt]) == 1
     assert "works on the Fashion-MNIST image models" in capsys.readouterr().err
+
+
+def test_diverged_run_exits_1_and_saves_nothing_untrained(tmp_path, capsys):
+    assert main(["train", "--model", "circles-v2", "--lr", "1e6", "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    result = _lines(captured.out)[-1]["result"]
+    assert result["status"] == "diverged" and result["checkpoint"] is None
+    assert "The learning rate 1e+06 is too high for this model: try 0.1." in result["error"]
+    assert "Nothing saved" in captured.err and not list(tmp_path.iterdir())
+
+
+def test_nan_before_the_first_epoch_saves_nothing(tmp_path, capsys):
+    # fashion-v0 at lr 1e4 turns NaN at batch 6, long before the first log point
+    assert main(["train", "--model", "fashion-v0", "--epochs", "1", "--lr", "1e4",
+                 "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    result = _lines(captured.out)[-1]["result"]
+    assert result["status"] == "halted" and result["checkpoint"] is None and "nan" in result["error"]
+    assert "Nothing saved: no epoch finished" in captured.err and not list(tmp_path.iterdir())
+
+
+def test_diverged_after_good_epochs_keeps_the_last_good_one(tmp_path, capsys):
+    # circles-v2 at lr 10: five epochs pass, then it sits at 50% with a growing loss
+    assert main(["train", "--model", "circles-v2", "--lr", "10", "--out", str(tmp_path)]) == 1
+    result = _lines(capsys.readouterr().out)[-1]["result"]
+    assert result["status"] == "diverged" and "stuck at chance" in result["error"]
+    from core.checkpoint import read
+    assert len(read(result["checkpoint"])[1]["history"]) == result["epochs"] > 0
+
+
+@pytest.mark.parametrize("where", ["file", "under-file", "proc"])
+def test_unwritable_out_fails_before_any_work(where, tmp_path, capsys):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file in the way")
+    out = {"file": blocker, "under-file": blocker / "runs", "proc": Path("/proc/traindesk-runs")}[where]
+    assert main(["train", "--model", "fashion-v2", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert captured.out == "" and len(err) == 1 and err[0].startswith(f"error: cannot save checkpoints in {out}")
+    assert blocker.read_text() == "a file in the way"
+
+
+def test_runs_started_in_the_same_second_keep_their_own_files(tmp_path, capsys, monkeypatch):
+    import core.cli
+    monkeypatch.setattr(core.cli.time, "strftime", lambda fmt, *a: "20260101-120000")
+    for _ in range(2):
+        assert main(["train", "--model", "circles-v0", "--epochs", "2", "--out", str(tmp_path)]) == 0
+    paths = [_lines(line)[0]["result"]["checkpoint"]
+             for line in capsys.readouterr().out.splitlines() if '"result"' in line]
+    assert len(set(paths)) == 2 and all(Path(p).is_file() for p in paths)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(Path(p).name for p in paths)
