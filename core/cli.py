@@ -7,7 +7,9 @@ import json
 import math
 import os
 import secrets
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -116,10 +118,39 @@ def _new_checkpoint_path(folder: Path, model: str) -> Path:
             return path
 
 
+# Stop signals for `train`: the first one stops the run like the window's Stop button (finish the
+# batch, save, report) and the exit code says which signal it was; a second one quits at once.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT")
+                     if hasattr(signal, name))
+
+
+class _StopOnSignal:
+    def __init__(self, control):
+        self.control, self.signum, self._old = control, None, {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():  # Python's rule for handlers
+            for sig in STOP_SIGNALS:
+                if signal.getsignal(sig) is not signal.SIG_IGN:  # e.g. nohup: keep ignoring SIGHUP
+                    self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        # No printing here: the handler may interrupt a write to the same stream.
+        self.signum = signum
+        self.control.stop()
+        for sig in self._old:
+            signal.signal(sig, signal.SIG_DFL)  # the next signal ends the process at once
+
+    def __exit__(self, *exc):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
 def cmd_train(args) -> int:
     from core.device import describe
     from core.models import get_spec
-    from core.trainer import Trainer
+    from core.trainer import Control, Trainer
 
     task = get_spec(args.model).task
     defaults = WORKFLOW_DEFAULTS[task]
@@ -138,11 +169,12 @@ def cmd_train(args) -> int:
     out_dir = Path(args.out)
     _check_out(out_dir)
     _say(f"Loading data for {args.model} ...")
-    trainer = Trainer(config, log=_say)
+    trainer = Trainer(config, control=Control(), log=_say)
     _say(f"Training {trainer.spec.class_name} on {describe(trainer.device)} "
          f"for {config.epochs} epochs ({trainer.data.source})")
-    _train_loop(trainer, config, task)
-    return _finish_train(trainer, out_dir, args.model)
+    with _StopOnSignal(trainer.control) as signals:
+        _train_loop(trainer, config, task)
+        return _finish_train(trainer, out_dir, args.model, signals.signum)
 
 
 def _train_loop(trainer, config: TrainConfig, task: str) -> None:
@@ -164,8 +196,10 @@ def _train_loop(trainer, config: TrainConfig, task: str) -> None:
         print(clear, end="", file=sys.stderr, flush=True)
 
 
-def _finish_train(trainer, out_dir: Path, model: str) -> int:
+def _finish_train(trainer, out_dir: Path, model: str, signum) -> int:
     """Save what was trained (never untrained weights), report, and pick the exit code."""
+    if signum is not None:
+        _say(f"{signal.Signals(signum).name}: stopped after the current batch")
     # After an error the trainer is back on its last good epoch; with none, there is nothing to keep.
     trained = bool(trainer.history) if trainer.error else trainer.steps > 0
     path, unsaved = None, ("no epoch finished, so there are no trained weights to keep"
@@ -184,6 +218,8 @@ def _finish_train(trainer, out_dir: Path, model: str) -> int:
     out.update(res.extra)
     _emit({"result": out})
     _say(f"Saved {path}" if path else f"Nothing saved: {unsaved}.")  # res.error: logged already
+    if signum is not None:
+        return 128 + signum
     return 1 if res.error or (trained and not path) else 0
 
 
