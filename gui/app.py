@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from gui.error_report import startup_failed
     from gui.platform_check import problem
 
+    signals = _SignalsClose()  # first: a logout during the imports below closes, not kills
     applog.setup("window")
     why = problem()
     if why:  # otherwise Qt prints its own riddle and aborts the process
@@ -53,14 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     # Nobody can answer a dialog offscreen or in a probe: there, stderr and the log must do.
     interactive = not probing and os.environ.get("QT_QPA_PLATFORM") != "offscreen"
     try:
-        return _run(list(sys.argv if argv is None else argv), interactive)
+        return _run(list(sys.argv if argv is None else argv), interactive, signals)
     except Exception as e:  # noqa: BLE001 - whatever it is, the person must hear of it
         applog.get().exception("the window failed to start")
         startup_failed(f"TrainDesk could not start: {type(e).__name__}: {e}", qt_usable=interactive)
         return 1
 
 
-def _run(argv: list[str], interactive: bool) -> int:
+def _run(argv: list[str], interactive: bool, signals: "_SignalsClose") -> int:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
@@ -91,9 +92,8 @@ def _run(argv: list[str], interactive: bool) -> int:
         window.first_painted.connect(painted)
     if os.environ.get("TRAINDESK_READY_PROBE"):
         _probe_ready(window, app)
-    # Ctrl+C in the terminal closes the window the normal way (stopping a run first). Python only
-    # runs signal handlers between bytecodes, so a timer gives it a moment now and then.
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    window.quit_fast = _exit_now
+    signals.attach(window)
     wake = QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)
@@ -107,6 +107,47 @@ def _run(argv: list[str], interactive: bool) -> int:
     errors.uninstall()
     applog.get().info("window closed (exit code %s, %s unexpected errors)", code, errors.count)
     return 1 if errors.count and os.environ.get("TRAINDESK_READY_PROBE") else code
+
+
+def _exit_now() -> None:
+    """Closed while torch or the data set loads: end the process at once (a thread cannot be
+    interrupted inside an import; waiting for it kept a closed window's process alive for seconds)."""
+    import logging
+    applog.get().info("window closed while loading: the process ends without waiting for it")
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    os._exit(0)
+
+
+class _SignalsClose:
+    """Ctrl+C in a terminal, SIGTERM (a logout, `kill`) and SIGHUP (the terminal went away) close
+    the window the normal way: a run stops after its batch and is saved, settings are saved. A
+    signal before the window exists closes it as soon as it does; a second signal ends the process
+    at once. Python only runs signal handlers between bytecodes, so the event loop's timer (see
+    _run) gives it a moment now and then."""
+
+    def __init__(self):
+        self.window = None
+        self.received: list[int] = []
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), self._handle)
+
+    def _handle(self, signum, _frame) -> None:
+        if self.received:
+            os._exit(128 + signum)
+        self.received.append(signum)
+        applog.get().info("signal %s: closing the window", signum)
+        if self.window is not None:
+            self.window.close()
+
+    def attach(self, window) -> None:
+        from PySide6.QtCore import QTimer
+        self.window = window
+        if self.received:
+            QTimer.singleShot(0, window.close)
 
 
 def _make_window(settings):

@@ -23,6 +23,7 @@ from gui.tool_tabs import ToolTabs
 # Phases of the window; the actions' enabled states follow from them (see _update_actions).
 LOADING, IDLE, STARTING, RUNNING, PAUSED, STOPPING, BROKEN = (
     "loading", "idle", "starting", "running", "paused", "stopping", "broken")
+QUIT_WAIT_MS = 200  # how long a close waits for a loading worker before quit_fast
 
 
 def epoch_line(ev) -> str:
@@ -51,6 +52,9 @@ class MainWindow(QMainWindow):
         self.plots = None
         self._painted = False
         self._closing = False
+        # Set by the application (not by tests): ends the process when the window is closed while
+        # only loading is in flight, which no thread can interrupt (torch's import, the data set).
+        self.quit_fast = None
 
         self.panel = SetupPanel()
         scroll = QScrollArea()
@@ -160,6 +164,7 @@ class MainWindow(QMainWindow):
         w.data_arrays.connect(self.tool_tabs.set_data)
         w.weights_ready.connect(self.tool_tabs.epoch_weights)
         w.run_saved.connect(self.tool_tabs.run_saved)
+        applog.get().info("loading PyTorch in the background")
         w.load(self.panel.config().data_dir)  # torch imports in the worker from here on
         from gui.plots import TrainingPlots   # meanwhile pyqtgraph imports here
         self.plots = TrainingPlots()
@@ -247,6 +252,7 @@ class MainWindow(QMainWindow):
 
     def _on_data_ready(self, source: str) -> None:
         self.data_source = source
+        applog.get().info("data ready: %s", source)
         self.panel.set_data_source(f"Data: {source}")
         if self.message.kind == "error" and self.message.download.isVisible():
             self.message.hide()  # the data set the message was about has turned up
@@ -374,9 +380,12 @@ class MainWindow(QMainWindow):
             self._closing = True
             self.save_settings()
             if self.host is not None:
-                if self.phase in (STARTING, RUNNING, PAUSED, STOPPING):
+                in_run = self.phase in (STARTING, RUNNING, PAUSED, STOPPING)
+                if in_run:
                     self.status.state.setText("Stopping…")
                 self._ticker.stop()
+                if not in_run and self.quit_fast is not None and not self.host.close(QUIT_WAIT_MS):
+                    self.quit_fast()  # nothing trained, nothing half-written: settings are saved
                 self.host.close()
             self.tool_tabs.shutdown()
         e.accept()
