@@ -100,6 +100,7 @@ def _run(argv: list[str], interactive: bool, signals: "_SignalsClose") -> int:
     window.show()
     if settings_problem:
         window.log(settings_problem)
+        window.message.show_info(settings_problem)
         if interactive:
             from PySide6.QtWidgets import QMessageBox
             QMessageBox.warning(window, "TrainDesk", settings_problem)

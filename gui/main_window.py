@@ -240,8 +240,9 @@ class MainWindow(QMainWindow):
                  f"devices found: {', '.join(info.devices)}.")
         if not self._closing:
             self.tool_tabs.build()  # torch is imported now, so building these is quick
-            if self.tool_tabs.history_problem:
+            if self.tool_tabs.history_problem:  # said where it is seen, and kept in the log
                 self.log(self.tool_tabs.history_problem)
+                self.message.show_info(self.tool_tabs.history_problem)
         if self.phase == LOADING:
             self._set_phase(IDLE)
             if self.panel.task() == "fashion":
