@@ -128,6 +128,7 @@ class Trainer:
         self.stopped = False
         self.steps = 0            # optimizer steps taken: 0 means the weights are untrained
         self._start_loss: Optional[float] = None  # the run's first batch loss: the doctor's yardstick
+        self._steps_rising = 0  # steps in a row at chance with a risen loss (core.doctor)
         self.classes_count = len(self.classes) or {"circles": 2}.get(self.task)  # None: regression
         self._good_state = self._weights_copy()
 
@@ -193,15 +194,23 @@ class Trainer:
             if not math.isfinite(test_loss):
                 self._halt(f"test loss became {test_loss} after epoch {result.epoch}")
                 return
+            rising = doctor.rising_at_chance(self._start_loss, train_loss, test_loss, train_acc,
+                                             self.classes_count)
+            self._steps_rising = self._steps_rising + self._steps_per_epoch() if rising else 0
             found = doctor.check_epoch(self._start_loss, train_loss, test_loss, train_acc,
                                        self.classes_count, self._lr(), self._default_lr(),
-                                       self.task in doctor.CHANCE_AFTER_AN_EPOCH_IS_FAILURE)
+                                       self.task in doctor.CHANCE_AFTER_AN_EPOCH_IS_FAILURE,
+                                       self._steps_rising)
             if found:
                 self._diverged(found, f"after epoch {result.epoch}")
                 return
             self.history.append(result)
             self._good_state = self._weights_copy()
             yield result
+
+    def _steps_per_epoch(self) -> int:
+        """Optimiser steps in one epoch: the toy workflows take one full-batch step."""
+        return 1 if self.task != "fashion" else math.ceil(len(self.data.train_x) / self.config.batch_size)
 
     def _batches(self):
         x, y = self.data.train_x, self.data.train_y  # toy data is float already: _inputs is a no-op
@@ -218,7 +227,7 @@ class Trainer:
     def _train_epoch(self, epoch: int, epochs: int):
         model, opt, loss_fn = self.model, self.optimizer, self.loss_fn
         model.train()
-        batches = 1 if self.task != "fashion" else math.ceil(len(self.data.train_x) / self.config.batch_size)
+        batches = self._steps_per_epoch()
         zero = torch.zeros((), device=self.device)
         loss_sum, correct, seen = zero.clone(), zero.clone(), 0
         win_loss, win_correct, win_seen = zero.clone(), zero.clone(), 0

@@ -97,3 +97,32 @@ def test_small_pieces():
     assert doctor.at_chance(52.9, 2) and not doctor.at_chance(53.5, 2)
     assert doctor.at_chance(10.0, 10) and not doctor.at_chance(14.0, 10)
     assert not doctor.at_chance(None, None) and not doctor.at_chance(50.0, 1)
+
+
+def test_a_rising_loss_at_chance_must_last_before_it_counts():
+    # circles-v2 at lr 0.5 passes epoch 235 at 50% with its loss at 1.39x its start, then learns
+    start, worst = 0.6929, (0.961, 50.0, 0.95)
+    assert doctor.rising_at_chance(start, worst[0], worst[2], worst[1], 2)
+    assert doctor.check_epoch(start, worst[0], worst[2], worst[1], 2, 0.5, CIRCLES_LR,
+                              steps_rising=doctor.PATIENCE_STEPS - 1) is None
+    assert doctor.check_epoch(start, worst[0], worst[2], worst[1], 2, 0.5, CIRCLES_LR,
+                              steps_rising=doctor.PATIENCE_STEPS).status == "diverged"
+
+
+@pytest.mark.parametrize("lr, status, least_acc", [(0.5, "finished", 95.0), (1.0, "finished", 95.0),
+                                                   (10.0, "diverged", None)])
+def test_circles_v2_wanders_at_high_rates_and_is_judged_on_the_whole_stretch(lr, status, least_acc):
+    """The real trainer, the circles' default 1500 epochs: lr 0.5 and 1 wander back to chance with
+    a risen loss for a while and still learn (98.5% and 100% test accuracy measured); lr 10 stays
+    at chance with its loss up 1.5x and is stopped once that has lasted PATIENCE_STEPS steps."""
+    from core.config import TrainConfig
+    from core.trainer import Trainer
+    trainer = Trainer(TrainConfig(model="circles-v2", epochs=1500, lr=lr))
+    for _ in trainer.run():
+        pass
+    result = trainer.result()
+    assert result.status == status, result.error
+    if least_acc is not None:
+        assert result.model_acc >= least_acc
+    else:
+        assert doctor.PATIENCE_STEPS <= result.epochs_done < 1500 and "stuck at chance" in result.error
