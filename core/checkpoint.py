@@ -18,7 +18,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from core.history import remove_stale_temps, write_atomic
+from core.kept_files import remove_stale_temps, write_atomic
 from core.models import FASHION_CLASSES, MODELS, build_model
 
 FORMAT = "traindesk-checkpoint"

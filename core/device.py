@@ -84,7 +84,7 @@ problems: list[str] = []
 
 def _read_choices(store: Path) -> tuple[dict, Optional[str]]:
     """The remembered choices and, when the file had to be set aside, the line saying so."""
-    from core.history import damaged_note, json_type, read_json, reason, set_aside
+    from core.kept_files import damaged_note, json_type, read_json, reason, set_aside
 
     try:
         known = read_json(store)
@@ -110,7 +110,7 @@ def remembered_threads(key: str, measure: Callable[[], tuple[int, dict[int, floa
     the same thread count, whose floating-point reduction order can change the last bits.
     Returns (threads, how it was chosen); `how` ends with a note when the file was damaged.
     """
-    from core.history import locked, reason, remove_stale_temps, write_atomic
+    from core.kept_files import locked, reason, remove_stale_temps, write_atomic
     from core.paths import user_data_dir
 
     store = user_data_dir() / "cpu-threads.json"

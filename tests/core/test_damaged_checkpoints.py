@@ -12,7 +12,7 @@ from safetensors.torch import save as st_save
 from core import checkpoint
 from core.checkpoint import FORMAT, CheckpointError
 from core.data import CLASS_NAMES
-from core.history import HOST
+from core.kept_files import HOST
 from core.models import build_model
 
 META = {"model_id": "fashion-v0", "class_name": "FashionMNISTModelV0", "hidden_units": 4,
