@@ -103,6 +103,14 @@ def _read_choices(store: Path) -> tuple[dict, Optional[str]]:
     return known, None
 
 
+def take_problems() -> list[str]:
+    """The damaged-file lines set aside so far, each handed out once: a file read by a call whose
+    log nobody sees (a warm-up in the window) is still reported by the next run that logs."""
+    taken = problems[:]
+    del problems[:len(taken)]
+    return taken
+
+
 def remembered_threads(key: str, measure: Callable[[], tuple[int, dict[int, float]]]) -> tuple[int, str]:
     """The thread count measured for `key` on this machine, measuring it the first time.
 

@@ -20,7 +20,8 @@ from torch import nn
 from core import doctor
 from core.augment import sketchify
 from core.config import WORKFLOW_DEFAULTS, BatchResult, EpochResult, RunResult, TrainConfig
-from core.device import choose_threads, describe, pick_device, remembered_threads
+from core.device import (choose_threads, describe, pick_device, remembered_threads,
+                         take_problems)
 from core.models import build_model, get_spec
 
 EVAL_BATCH = 1000
@@ -168,6 +169,12 @@ class Trainer:
         key = f"{self.config.model}|hidden {self.config.hidden_units}|batch {n}"
         chosen, how = remembered_threads(key, lambda: choose_threads(step))
         self.log(f"CPU threads: {chosen}, {how}")
+        for note in take_problems():
+            if note not in how:  # set aside earlier, by a call that logged nowhere
+                self.log(note)
+        for note in take_problems():
+            if note not in how:  # set aside earlier, by a call that logged nowhere
+                self.log(note)
         return chosen
 
     # -- loop -------------------------------------------------------------------------------------

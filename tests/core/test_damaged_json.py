@@ -230,3 +230,14 @@ def test_concurrent_windows_keep_each_others_runs(tmp_path):
     _run_together(ADDER, {}, 3, 40, tmp_path)
     h = RunHistory(tmp_path / "runs")
     assert h.problem is None and len(h.records) == 3 * 40
+
+
+def test_a_note_from_an_unseen_call_reaches_the_next_run(tmp_path, monkeypatch):
+    """The window reads the cache once before anyone watches its log: the next run says it."""
+    from core.config import TrainConfig
+    from core.trainer import Trainer
+    monkeypatch.setattr(device, "problems", ["The CPU thread cache … was moved to x.damaged-1."])
+    lines = []
+    Trainer(TrainConfig(model="circles-v0", epochs=1), log=lines.append)
+    assert lines.count("The CPU thread cache … was moved to x.damaged-1.") == 1
+    assert device.problems == []
