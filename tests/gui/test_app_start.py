@@ -172,29 +172,6 @@ def settings_saved(tmp_path) -> bool:
     return "[window]" in text and "geometry=" in text
 
 
-def spawn_window(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TRAINDESK_DATA_HOME=str(tmp_path / "home"),
-               TRAINDESK_SETTINGS=str(tmp_path / "settings.ini"))
-    return subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for_log(tmp_path, text, timeout=120):
-    import time
-    log = tmp_path / "home" / "logs" / "traindesk.log"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if log.exists() and text in log.read_text():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{text!r} never reached the log")
-
-
-def settings_saved(tmp_path) -> bool:
-    text = (tmp_path / "settings.ini").read_text()
-    return "[window]" in text and "geometry=" in text
-
-
 def test_closing_while_torch_loads_ends_the_process_without_waiting(tmp_path):
     import signal
     proc = spawn_window(tmp_path)
