@@ -1,27 +1,19 @@
-"""Evaluation off the UI thread: one QObject on its own QThread, fed one request at a time.
+"""Evaluation off the UI thread: one model over the test set per request, on a JobRunner.
 
 `Evaluator` (UI side) keeps at most one request waiting: a newer request replaces the waiting
 one, so per-epoch updates during training coalesce instead of piling up behind a slow pass.
-Results come back as plain numpy arrays; `shutdown()` cancels, quits and waits, so no thread
-outlives its owner.
+Results come back as plain numpy arrays; `shutdown()` cancels and waits, so no thread outlives
+its owner.
 """
 from __future__ import annotations
 
-import threading
-import traceback
-import weakref
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
-_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
-
-
-def running_threads() -> list[QThread]:
-    """Evaluation threads still running (the tests' leak check reads this)."""
-    return [t for t in list(_threads) if t.isRunning()]
+from gui.jobs import JobRunner
 
 
 @dataclass
@@ -34,65 +26,42 @@ class Request:
     classes: tuple
 
 
-class EvalWorker(QObject):
-    progress = Signal(str, int, int)            # key, done, total
-    finished = Signal(str, object, object)      # key, probs float32 [N, C], y_true int64 [N]
-    failed = Signal(str, str)                   # key, one-line message
+def evaluate(job, req: Request):
+    """The job: (probs float32 [N, C], y_true int64 [N]); stops within a chunk once cancelled."""
+    # torch is imported here, in the worker thread, so building the panel stays quick
+    from core.checkpoint import load
+    from core.eval_report import evaluate as evaluate_model
+    model = req.model if req.model is not None else load(req.checkpoint).model
 
-    def __init__(self):
-        super().__init__()
-        self.cancel = threading.Event()  # set from the UI thread; read between chunks
+    def step(done: int, total: int) -> bool:
+        job.progress((done, total))
+        return not job.cancelled
 
-    @Slot(object)
-    def run(self, req: Request) -> None:
-        # torch is imported here, in the worker thread, so building the panel stays quick
-        from core.checkpoint import CheckpointError, load
-        from core.eval_report import Cancelled, evaluate
-        try:
-            model = req.model if req.model is not None else load(req.checkpoint).model
-            report = evaluate(model, req.images, req.labels, req.classes,
-                              progress=lambda d, t: self._step(req.key, d, t))
-        except Cancelled:
-            return
-        except CheckpointError as e:
-            self.failed.emit(req.key, str(e))
-            return
-        except Exception as e:  # noqa: BLE001 - any failure becomes a message, never a dead thread
-            traceback.print_exc()
-            self.failed.emit(req.key, f"{type(e).__name__}: {e}")
-            return
-        self.finished.emit(req.key, np.asarray(report.probs), np.asarray(report.y_true))
-
-    def _step(self, key: str, done: int, total: int) -> bool:
-        self.progress.emit(key, done, total)
-        return not self.cancel.is_set()
+    report = evaluate_model(model, req.images, req.labels, req.classes, progress=step)
+    return np.asarray(report.probs), np.asarray(report.y_true)
 
 
 class Evaluator(QObject):
     """UI-side handle: submit requests, get `progress`/`finished`/`failed` on the UI thread."""
-    progress = Signal(str, int, int)
-    finished = Signal(str, object, object)
-    failed = Signal(str, str)
-    _request = Signal(object)
+    progress = Signal(str, int, int)            # key, done, total
+    finished = Signal(str, object, object)      # key, probs float32 [N, C], y_true int64 [N]
+    failed = Signal(str, str)                   # key, message (a damaged checkpoint: its text)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.thread = QThread()
-        self.thread.setObjectName("traindesk-eval")
-        _threads.add(self.thread)
-        self.worker = EvalWorker()
-        self.worker.moveToThread(self.thread)
-        self._request.connect(self.worker.run)
-        self.worker.progress.connect(self.progress)
-        self.worker.finished.connect(self._done)
-        self.worker.failed.connect(self._failed)
-        self.running: Optional[str] = None   # key of the request in the worker
-        self.waiting: Optional[Request] = None
-        self.thread.start()
-        # a panel embedded in a window gets no closeEvent of its own: stop at the latest on quit
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
+        self.jobs = JobRunner("traindesk-eval", self, expected=("CheckpointError",))
+        self.jobs.progress.connect(lambda key, p: self.progress.emit(key, *p))
+        self.jobs.result.connect(lambda key, r: self.finished.emit(key, *r))
+        self.jobs.failed.connect(lambda key, error: self.failed.emit(key, error.message))
+
+    @property
+    def running(self) -> Optional[str]:
+        """Key of the request being evaluated."""
+        return self.jobs.current.tag if self.jobs.current is not None else None
+
+    @property
+    def waiting(self) -> Optional[Request]:
+        return self.jobs.waiting[-1].args[0] if self.jobs.waiting else None
 
     @property
     def busy(self) -> bool:
@@ -100,33 +69,11 @@ class Evaluator(QObject):
 
     def pending(self, key: str | None) -> bool:
         """True while `key` is being evaluated or waits its turn."""
-        return key is not None and (self.running == key or (self.waiting is not None and self.waiting.key == key))
+        return key is not None and key in (self.running, getattr(self.waiting, "key", None))
 
     def submit(self, req: Request) -> None:
-        if self.running is not None:
-            self.waiting = req  # replaces an older waiting request: only the newest matters
-            return
-        self.running = req.key
-        self._request.emit(req)
-
-    def _next(self) -> None:
-        self.running = None
-        if self.waiting is not None:
-            req, self.waiting = self.waiting, None
-            self.submit(req)
-
-    def _done(self, key: str, probs, y_true) -> None:
-        self._next()
-        self.finished.emit(key, probs, y_true)
-
-    def _failed(self, key: str, message: str) -> None:
-        self._next()
-        self.failed.emit(key, message)
+        self.jobs.submit(evaluate, req, tag=req.key, coalesce="eval")
 
     def shutdown(self) -> None:
-        """Cancel the running pass (it stops within one chunk), then quit and wait for the thread."""
-        self.waiting = None
-        self.worker.cancel.set()
-        if self.thread.isRunning():
-            self.thread.quit()
-            self.thread.wait()
+        """Cancel the running pass (it stops within one chunk) and wait for the thread."""
+        self.jobs.shutdown()

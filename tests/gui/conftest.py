@@ -23,7 +23,7 @@ def private_home(tmp_path_factory):
         os.environ["TRAINDESK_DATA_HOME"] = old
 
 
-THREAD_OWNERS = ("gui.worker", "gui.canvas.predict_worker", "gui.toy.toy_panel", "gui.eval.eval_worker")
+NOT_YET_ON_JOBS = ("gui.worker", "gui.canvas.predict_worker", "gui.toy.toy_panel")
 
 
 @pytest.fixture(autouse=True)
@@ -31,14 +31,17 @@ def no_thread_left_running():
     """Fail a test that leaves a worker QThread running (after its widgets were closed)."""
     yield
     import importlib
-    left = []
-    for name in THREAD_OWNERS:  # every module of gui/ that starts a QThread keeps a registry
+
+    from gui.jobs import running_threads
+    left = running_threads()
+    for name in NOT_YET_ON_JOBS:
         left += importlib.import_module(name).running_threads()
     for thread in left:  # end them anyway so the next tests start clean
         thread.quit()
         thread.wait(30000)
     if left:
-        pytest.fail(f"{len(left)} worker QThread(s) still running after the test")
+        pytest.fail(f"{len(left)} worker QThread(s) still running after the test: "
+                    + ", ".join(t.objectName() for t in left))
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def panel(qtbot, fashion):
     p.set_data(fashion)
     yield p
     p.shutdown()
-    assert not p.evaluator.thread.isRunning()
+    assert not p.evaluator.jobs.thread.isRunning()
 
 
 def wait_evaluated(qtbot, panel, timeout=60_000):
