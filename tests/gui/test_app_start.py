@@ -149,22 +149,25 @@ def test_about_box_shows_versions_device_data_and_folders(window, qtbot):
     dialog.accept()
 
 
-def spawn_window(tmp_path):
+def sigterm_once_logged(tmp_path, text: str):
+    """Start the window as a process, send SIGTERM once `text` is in its log; (exit code, stderr)."""
+    import signal
+    import time
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TRAINDESK_DATA_HOME=str(tmp_path / "home"),
                TRAINDESK_SETTINGS=str(tmp_path / "settings.ini"))
-    return subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=tmp_path, env=env,
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for_log(tmp_path, text, timeout=120):
-    import time
     log = tmp_path / "home" / "logs" / "traindesk.log"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if log.exists() and text in log.read_text():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{text!r} never reached the log")
+    try:
+        deadline = time.monotonic() + 120
+        while not (log.exists() and text in log.read_text()):
+            assert time.monotonic() < deadline, f"{text!r} never reached the log"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    return proc.returncode, err
 
 
 def settings_saved(tmp_path) -> bool:
@@ -173,15 +176,8 @@ def settings_saved(tmp_path) -> bool:
 
 
 def test_closing_while_torch_loads_ends_the_process_without_waiting(tmp_path):
-    import signal
-    proc = spawn_window(tmp_path)
-    try:
-        wait_for_log(tmp_path, "loading PyTorch")  # its import takes seconds from here
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 0, err
+    code, err = sigterm_once_logged(tmp_path, "loading PyTorch")  # its import takes seconds
+    assert code == 0, err
     log = log_text(tmp_path)
     assert "signal 15: closing the window" in log and settings_saved(tmp_path)
     if "ready in" not in log.split("signal 15")[0]:  # closed before torch was in: no waiting for it
@@ -189,15 +185,8 @@ def test_closing_while_torch_loads_ends_the_process_without_waiting(tmp_path):
 
 
 def test_sigterm_closes_a_loaded_window_the_normal_way(tmp_path):
-    import signal
-    proc = spawn_window(tmp_path)
-    try:
-        wait_for_log(tmp_path, "data ready")
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 0, err
+    code, err = sigterm_once_logged(tmp_path, "data ready")
+    assert code == 0, err
     log = log_text(tmp_path)
     assert "signal 15: closing the window" in log and "window closed (exit code 0" in log
     assert settings_saved(tmp_path)
