@@ -4,7 +4,7 @@ import pytest
 
 from core.preprocess import to_model_input
 from gui.canvas.draw_surface import Tool
-from gui.canvas.predict_worker import running_threads
+from gui.jobs import running_threads
 
 from canvas_helpers import make_panel, stroke, wait_for_revision
 

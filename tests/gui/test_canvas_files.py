@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.evaluate import predict_array
 from core.preprocess import read_image, to_model_input
-from gui.canvas.predict_worker import running_threads
+from gui.jobs import running_threads
 
 from canvas_helpers import make_panel, stroke, wait_for_revision
 
