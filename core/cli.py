@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from core import applog
-from core.config import DEVICES, OPTIMIZERS, WORKFLOW_DEFAULTS, TrainConfig
+from core.config import WORKFLOWS, TrainConfig
 from core.models import MODELS
+from core.settings_spec import GROUPS, Setting, settings_of
 from core.version import __version__
 
 
@@ -41,25 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
                                 "small PyTorch models. With no command, opens the window.")
     p.add_argument("--version", action="version", version=f"TrainDesk {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    d = TrainConfig()
     t = sub.add_parser("train", help="train a model and save a checkpoint")
-    t.add_argument("--model", default=d.model, choices=list(MODELS))
-    t.add_argument("--epochs", type=int, default=None, help="default: 3 (Fashion-MNIST), "
-                   "300 (line) as the seeds; 1500 (circles; the notebook stops at 1000, short of "
-                   "the ReLU model's fit)")
-    t.add_argument("--batch-size", type=int, default=d.batch_size)
-    t.add_argument("--lr", type=float, default=None, help="default: 0.1, or 0.01 for the line")
-    t.add_argument("--optimizer", default=d.optimizer, choices=OPTIMIZERS)
-    t.add_argument("--weight-decay", type=float, default=0.0)
-    t.add_argument("--hidden-units", type=int, default=d.hidden_units)
-    t.add_argument("--seed", type=int, default=d.seed)
-    t.add_argument("--device", default="auto", choices=DEVICES)
-    t.add_argument("--threads", type=int, default=0, help="CPU threads; 0 measures and picks")
-    t.add_argument("--data-dir", help="folder holding the four Fashion-MNIST files")
-    t.add_argument("--augment", choices=["none", "sketch"], default="none",
-                   help="sketch: mix drawing-like images into each batch so drawings are read well")
-    t.add_argument("--sketch-fraction", type=float, default=d.sketch_fraction,
-                   help="with --augment sketch: share of each batch made drawing-like (0-1]")
+    settings = settings_of(TrainConfig)
+    for group in GROUPS:  # every setting's flag, from its declaration in core/config.py
+        section = t.add_argument_group(group)
+        for spec in settings:
+            if spec.group == group:
+                add_flag(section, spec)
     toy = t.add_argument_group("toy data (notebooks 01 and 02); unset values keep the seeds' defaults")
     for flag, kind in LINE_FLAGS.items():
         toy.add_argument(f"--line-{flag.replace('_', '-')}", type=kind, dest=f"line_{flag}")
@@ -68,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default="runs", help="folder for the checkpoint (default: ./runs)")
     e = sub.add_parser("evaluate", help="test a checkpoint on the Fashion-MNIST test set")
     e.add_argument("--checkpoint", required=True)
-    e.add_argument("--data-dir")
-    e.add_argument("--device", default="auto", choices=DEVICES)
+    for spec in settings:
+        if spec.name in ("data_dir", "device"):
+            add_flag(e, spec)
     r = sub.add_parser("predict", help="classify image files with a checkpoint")
     r.add_argument("--checkpoint", required=True)
     r.add_argument("images", nargs="+", metavar="IMAGE")
@@ -86,6 +76,51 @@ LINE_FLAGS = {"weight": float, "bias": float, "start": float, "end": float, "ste
               "train_fraction": float}
 CIRCLES_FLAGS = {"samples": ("n_samples", int), "noise": ("noise", float),
                  "factor": ("factor", float), "seed": ("seed", int)}
+
+
+def add_flag(parser, spec: Setting) -> None:
+    """A setting's flag: its type, choices (the empty choice written "none"), default and help.
+    A default that depends on the workflow is left as None and filled in by `config_from_args`;
+    ranges are checked afterwards by TrainConfig.validate(), in one line that names the flag."""
+    options = spec.options()
+    kw = {"dest": spec.name}
+    if spec.kind is bool:  # --flag / --no-flag
+        kw.update(action=argparse.BooleanOptionalAction, default=spec.default)
+    elif options is not None:
+        kw.update(choices=[spec.cli_text(o) for o in options],
+                  default=None if spec.per_workflow else spec.cli_text(spec.default))
+    else:
+        kw.update(type=spec.kind, default=None if spec.per_workflow else spec.default)
+    action = parser.add_argument(spec.flag, **kw)
+    action.help = _help(spec, options)  # set afterwards: some actions append their own default
+
+
+def _help(spec: Setting, options) -> str:
+    names = {task: name for task, name, _ in WORKFLOWS}
+    if spec.per_workflow:  # the toy workflows as their --model names spell them
+        default = ", ".join(f"{spec.default_for(t)} ({'Fashion-MNIST' if t == 'fashion' else t})"
+                            for t in names)
+    elif spec.default is None:
+        default = "automatic"
+    else:
+        default = spec.cli_text(spec.default) if options is not None else f"{spec.default}"
+    notes = [spec.range_text()] if spec.range_text() else []
+    notes.append(f"default: {default}")
+    if spec.workflows is not None:
+        notes.append(" and ".join(names[t] for t in spec.workflows) + " only")
+    return f"{spec.help} [{'; '.join(notes)}]".replace("%", "%%")
+
+
+def config_from_args(args, task: str, **rest) -> TrainConfig:
+    """The TrainConfig the `train` flags ask for; unset workflow-dependent values take `task`'s."""
+    values = {}
+    for spec in settings_of(TrainConfig):
+        value = getattr(args, spec.name)
+        values[spec.name] = spec.default_for(task) if value is None and spec.per_workflow \
+            else spec.from_cli(value)
+    return TrainConfig(**values, **rest)
+
+
 def _given(args, prefix: str, keys) -> dict:
     """Only the toy-data values the user set, so the defaults stay in core/toy_data.py."""
     return {k: getattr(args, prefix + k) for k in keys if getattr(args, prefix + k) is not None}
@@ -153,18 +188,10 @@ def cmd_train(args) -> int:
     from core.trainer import Control, Trainer
 
     task = get_spec(args.model).task
-    defaults = WORKFLOW_DEFAULTS[task]
-    config = TrainConfig(model=args.model,
-                         epochs=defaults["epochs"] if args.epochs is None else args.epochs,
-                         batch_size=args.batch_size,
-                         lr=defaults["lr"] if args.lr is None else args.lr,
-                         optimizer=args.optimizer, weight_decay=args.weight_decay,
-                         hidden_units=args.hidden_units, seed=args.seed, device=args.device,
-                         threads=args.threads, data_dir=args.data_dir, log_interval_s=1.0,
-                         augment="" if args.augment == "none" else args.augment,
-                         sketch_fraction=args.sketch_fraction,
-                         line=_given(args, "line_", LINE_FLAGS),
-                         circles=_given(args, "circles_", [k for k, _ in CIRCLES_FLAGS.values()]))
+    config = config_from_args(args, task, log_interval_s=1.0,
+                              line=_given(args, "line_", LINE_FLAGS),
+                              circles=_given(args, "circles_",
+                                             [k for k, _ in CIRCLES_FLAGS.values()]))
     config.validate()
     out_dir = Path(args.out)
     _check_out(out_dir)

@@ -7,8 +7,19 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Optional
 
-OPTIMIZERS = ("sgd", "adam", "adamw")
-DEVICES = ("auto", "cpu", "cuda", "mps")
+from core.settings_spec import check_all, setting, settings_of
+
+# (id, name, one line): the data sets a model trains on. A model's workflow is its spec's task.
+WORKFLOWS = (
+    ("fashion", "Fashion-MNIST", "70,000 greyscale 28×28 clothing images, 10 classes (notebook 03)."),
+    ("line", "Straight line", "Regression: learn y = 0.7·x + 0.3 from 50 points (notebook 01)."),
+    ("circles", "Two circles", "Binary classification of two noisy rings (notebook 02)."),
+)
+FASHION = ("fashion",)  # settings only the Fashion-MNIST workflow uses
+OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
+DEVICE_NAMES = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA", "mps": "Apple MPS"}
+OPTIMIZERS = tuple(OPTIMIZER_NAMES)
+DEVICES = tuple(DEVICE_NAMES)
 AUGMENTS = ("", "sketch")
 # Share of each batch replaced by a drawing-like version (core/augment.py). Measured with
 # fashion-v2 and the seed settings (benchmarks/bench_sketch.py): 0.5 cost 1.6 points of
@@ -21,52 +32,69 @@ SKETCH_FRACTION = 0.35
 # flat loss before the boundary bends. At 1500 epochs, same SGD lr 0.1, it reaches 99.0%, so a
 # learner pressing Train sees ReLU finish the job; set 1000 epochs to replay the notebook exactly.
 NOTEBOOK_CIRCLES_EPOCHS = 1000
-WORKFLOW_DEFAULTS = {"fashion": {"epochs": 3, "lr": 0.1},
-                     "line": {"epochs": 300, "lr": 0.01},
-                     "circles": {"epochs": 1500, "lr": 0.1}}
+
+
+def _model_names() -> dict:
+    from core.models import MODELS  # imports torch, so read only when a model name is checked
+    return {m: m for m in MODELS}
 
 
 @dataclass
 class TrainConfig:
-    model: str = "fashion-v2"
-    epochs: int = 3
-    batch_size: int = 32
-    lr: float = 0.1
-    optimizer: str = "sgd"
-    weight_decay: float = 0.0
-    hidden_units: int = 10
-    seed: int = 42
-    device: str = "auto"
-    threads: int = 0              # 0: pick by measuring a few steps at start
-    data_dir: Optional[str] = None
-    # toy data settings (notebooks 01 and 02); ignored by Fashion-MNIST models
+    """One run's settings. A field made with `setting()` is a setting: its flag, check, panel
+    widget and restored value all come from that declaration (core/settings_spec.py)."""
+    model: str = setting(
+        "fashion-v2", "Model", "the network to train; its workflow picks the data", "Model",
+        choices=_model_names, widget="model", box="Experiment")
+    epochs: int = setting(
+        3, "Epochs", "passes over the training set (notebook 02 stops the circles at "
+        f"{NOTEBOOK_CIRCLES_EPOCHS}, short of the ReLU model's fit)", "Schedule",
+        low=1, high=1_000_000, per_workflow={"line": 300, "circles": 1500})
+    batch_size: int = setting(
+        32, "Batch size", "images per optimiser step (the line and the circles train on their "
+        "whole set at once)", "Schedule", low=1, high=60_000, workflows=FASHION)
+    lr: float = setting(
+        0.1, "Learning rate", "the optimiser's step size", "Optimiser",
+        low=0, above=True, widget_range=(1e-8, 100.0), per_workflow={"line": 0.01})
+    optimizer: str = setting(
+        "sgd", "Optimizer", "sgd as in the notebooks; adam and adamw adapt each weight's step",
+        "Optimiser", choices=OPTIMIZER_NAMES)
+    weight_decay: float = setting(
+        0.0, "Weight decay", "pulls the weights towards 0 at each step (L2; decoupled in adamw)",
+        "Optimiser", low=0, high=10)
+    hidden_units: int = setting(
+        10, "Hidden units", "width of the Fashion-MNIST models' hidden layers (the line and "
+        "circles models have fixed widths)", "Model", low=1, high=4096, workflows=FASHION)
+    seed: int = setting(
+        42, "Seed", "starts the weights and the batch order: the same seed, the same run",
+        "Advanced", low=0, high=2**31 - 1)
+    device: str = setting(
+        "auto", "Device", "what to run on; auto picks CUDA, then Apple MPS, then the CPU",
+        "Advanced", choices=DEVICE_NAMES, widget="device", box="Hardware and data")
+    threads: int = setting(  # 0: pick by measuring a few steps at start
+        0, "CPU threads", "threads for training on the CPU; 0 measures a few steps and picks",
+        "Advanced", low=0, high=1024, box=None)
+    data_dir: Optional[str] = setting(
+        None, "Data folder", "a folder holding the four Fashion-MNIST files (.gz or not); unset: "
+        "the Debian package dataset-fashion-mnist, or a copy downloaded earlier", "Data",
+        widget="folder", box="Hardware and data", workflows=FASHION)
+    # toy data settings (notebooks 01 and 02); ignored by Fashion-MNIST models. Their defaults
+    # and flags stay with the toy data (core/toy_data.py, core/cli.py's --line-*, --circles-*).
     line: dict = field(default_factory=dict)     # weight, bias, start, end, step, train_fraction
     circles: dict = field(default_factory=dict)  # n_samples, noise, factor, seed
     log_interval_s: float = 0.05  # at most one BatchResult per interval (<= 20 per second)
-    augment: str = ""             # "sketch": mix drawing-like images into each batch (core/augment.py)
-    sketch_fraction: float = SKETCH_FRACTION  # with augment "sketch": share of each batch made drawing-like
+    augment: str = setting(  # "sketch": mix drawing-like images into each batch (core/augment.py)
+        "", "Sketch-robust (mix drawings into batches)", "sketch: mix drawing-like versions of "
+        "each batch's images (silhouettes, outlines) into it, so drawings are read well", "Data",
+        choices={a: a or "none" for a in AUGMENTS}, widget="check", noun="augment",
+        workflows=FASHION)
+    sketch_fraction: float = setting(
+        SKETCH_FRACTION, "Sketch fraction", "with --augment sketch: share of each batch made "
+        "drawing-like", "Data", low=0, above=True, high=1, box=None, workflows=FASHION)
 
     def validate(self) -> None:
-        from core.models import get_spec
-        get_spec(self.model)
-        if self.epochs < 0:
-            raise ValueError("epochs must be 0 or more")
-        if self.batch_size < 1:
-            raise ValueError("batch size must be at least 1")
-        if not self.lr > 0:
-            raise ValueError("learning rate must be positive")
-        if self.weight_decay < 0:
-            raise ValueError("weight decay must be 0 or more")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
-        if self.device not in DEVICES:
-            raise ValueError(f"device must be one of {', '.join(DEVICES)}")
-        if self.hidden_units < 1:
-            raise ValueError("hidden units must be at least 1")
-        if self.augment not in AUGMENTS:
-            raise ValueError(f"augment must be one of: {', '.join(a or 'none' for a in AUGMENTS)}")
-        if not 0 < self.sketch_fraction <= 1:
-            raise ValueError("sketch fraction must be above 0 and at most 1")
+        """Raise ValueError naming the flag of the first setting that is not allowed."""
+        check_all(self)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -75,6 +103,12 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> "TrainConfig":
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+SETTINGS = settings_of(TrainConfig)
+# Each workflow's starting values of the settings whose default depends on it (epochs, lr).
+WORKFLOW_DEFAULTS = {task: {s.name: s.default_for(task) for s in SETTINGS if s.per_workflow}
+                     for task, _, _ in WORKFLOWS}
 
 
 @dataclass

@@ -40,12 +40,49 @@ def test_models_lists_every_model_with_its_size(capsys):
     assert rows["fashion-v2"]["parameters"] == 7740 and rows["fashion-v2"]["description"]
 
 
-def test_bad_values_exit_2_with_one_line(capsys):
+def test_bad_values_exit_2_with_one_line_naming_the_flag(capsys):
     assert main(["train", "--model", "line", "--lr", "-1"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "error: learning rate must be positive"
+    assert err == "error: learning rate (--lr) must be above 0, not -1"
     assert main(["train", "--augment", "sketch", "--sketch-fraction", "1.5"]) == 2
-    assert capsys.readouterr().err.strip() == "error: sketch fraction must be above 0 and at most 1"
+    assert capsys.readouterr().err.strip() == (
+        "error: sketch fraction (--sketch-fraction) must be above 0 and at most 1, not 1.5")
+    assert main(["train", "--batch-size", "0"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: batch size (--batch-size) must be between 1 and 60000, not 0")
+
+
+def test_train_help_is_grouped_by_the_declarations(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    heads = ["Model:", "Optimiser:", "Schedule:", "Data:", "Advanced:", "toy data"]
+    assert [text.index(h) for h in heads] == sorted(text.index(h) for h in heads)
+    schedule = text[text.index("Schedule:"):text.index("Data:")]
+    assert "--epochs" in schedule and "--batch-size" in schedule
+    assert "default: 3 (Fashion-MNIST), 300 (line), 1500 (circles)" in " ".join(schedule.split())
+    # Every flag, default and choice the commands had before the declarations.
+    for flag in ("--model", "--epochs", "--batch-size", "--lr", "--optimizer {sgd,adam,adamw}",
+                 "--weight-decay", "--hidden-units", "--seed", "--device {auto,cpu,cuda,mps}",
+                 "--threads", "--data-dir", "--augment {none,sketch}", "--sketch-fraction",
+                 "--line-train-fraction", "--circles-samples", "--out"):
+        assert flag in text, flag
+
+
+def test_train_flags_reach_the_config_with_the_workflow_defaults():
+    from core.cli import build_parser, config_from_args
+    parser = build_parser()
+    plain = config_from_args(parser.parse_args(["train", "--model", "line"]), "line")
+    assert (plain.epochs, plain.lr, plain.batch_size, plain.augment, plain.device) == (
+        300, 0.01, 32, "", "auto")
+    args = parser.parse_args(["train", "--model", "circles-v2", "--epochs", "7", "--lr", "0.5",
+                              "--optimizer", "adamw", "--weight-decay", "0.01", "--seed", "3",
+                              "--threads", "2", "--augment", "sketch", "--sketch-fraction",
+                              "0.5", "--data-dir", "/data", "--hidden-units", "12"])
+    c = config_from_args(args, "circles")
+    assert (c.model, c.epochs, c.lr, c.optimizer, c.weight_decay, c.seed, c.threads, c.augment,
+            c.sketch_fraction, c.data_dir, c.hidden_units) == (
+        "circles-v2", 7, 0.5, "adamw", 0.01, 3, 2, "sketch", 0.5, "/data", 12)
 
 
 def test_no_data_anywhere_explains_and_exits_nonzero(tmp_path, monkeypatch, capsys):
