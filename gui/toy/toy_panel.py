@@ -1,15 +1,15 @@
 """The toy workbench: notebooks 01 and 02 as one self-contained widget, TF Playground style.
 
 A workflow switch (straight line / circles), its data panel, model and optimiser settings,
-play / pause / step / speed / reset, and the live view. Training runs in a ToyWorker on its own
-QThread. Every change of a setting resets the run (a fresh, untrained model on the new data), as
-the Playground does; a run's settings are copied when it is set up and never read again.
+play / pause / step / speed / reset, and the live view. Training runs as a ToyWorker job off the
+UI thread. Every change of a setting resets the run (a fresh, untrained model on the new data),
+as the Playground does; a run's settings are copied when it is set up and never read again.
 """
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QThread, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
@@ -24,16 +24,9 @@ from gui.toy.toy_worker import Pace, ToySettings, ToyWorker
 WORKFLOWS = [("line", "Straight line (notebook 01)"), ("circles", "Circles (notebook 02)")]
 DEFAULT_MODEL = {"line": "line", "circles": "circles-v2"}
 SPEEDS = [("Fastest", 0.0), ("100 epochs/s", 100.0), ("10 epochs/s", 10.0), ("1 epoch/s", 1.0)]
-_threads: list[QThread] = []
-
-
-def running_threads() -> list[QThread]:
-    """The toy worker threads still running (tests check none outlives its workbench)."""
-    return [t for t in _threads if t.isRunning()]
 
 
 class ToyWorkbench(QWidget):
-    begin = Signal(object, int, object)  # settings, session, pace -> ToyWorker.begin (queued)
     run_finished = Signal(object)        # the last ToyFrame of a run (done=True)
 
     def __init__(self, parent=None):
@@ -65,17 +58,10 @@ class ToyWorkbench(QWidget):
         self._layout()
 
         self._session, self._pace, self.last_frame, self.done = 0, None, None, True
-        self._thread = QThread()
-        self._thread.setObjectName("toy-worker")
-        self._worker = ToyWorker()
-        self._worker.moveToThread(self._thread)
-        self.begin.connect(self._worker.begin)
+        self._worker = ToyWorker(self)
         self._worker.scene.connect(self._on_scene)
         self._worker.frame.connect(self._on_frame)
         self._worker.failed.connect(self._on_failed)
-        self._thread.finished.connect(self._worker.deleteLater)
-        _threads[:] = [t for t in _threads if t.isRunning()] + [self._thread]
-        self._thread.start()
 
         self.play_button.clicked.connect(self.toggle_play)
         self.step_button.clicked.connect(self.step)
@@ -148,14 +134,12 @@ class ToyWorkbench(QWidget):
     # -- play / pause / step / reset -------------------------------------------------------------
     def _new_run(self, playing: bool) -> None:
         """Stop the current run and set up a fresh one; its frames replace the old ones."""
-        if self._pace is not None:
-            self._pace.stop()
         self._session += 1
         self._pace = Pace(playing=playing, rate=self.speed.currentData())
         self.done, self.last_frame = False, None
         self._settings = self.settings()
         self.status.setText("Setting up ...")
-        self.begin.emit(self._settings, self._session, self._pace)
+        self._worker.begin(self._settings, self._session, self._pace)  # ends the current run
         self._show_playing(playing)
 
     def reset(self) -> None:
@@ -230,11 +214,7 @@ class ToyWorkbench(QWidget):
     # -- lifetime ---------------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Stop the run and end the worker thread; safe to call more than once."""
-        if self._pace is not None:
-            self._pace.stop()
-        if self._thread.isRunning():
-            self._thread.quit()
-            self._thread.wait()
+        self._worker.shutdown()
 
     def closeEvent(self, event) -> None:
         self.shutdown()

@@ -1,10 +1,10 @@
-"""The toy runs' worker: trains in its own thread, paced like TF Playground, and sends plain frames.
+"""The toy runs' worker: trains as a background job, paced like TF Playground, sends plain frames.
 
 A toy epoch takes about a millisecond, so sending one signal per epoch would drown the window.
 The worker instead runs epochs back to back and sends a `ToyFrame` (numpy arrays and floats: the
 epochs since the previous frame, plus the current fit or boundary) at most every FRAME_S.
 Play, pause, step and speed go through `Pace`, a lock-protected object the window calls directly:
-the worker's thread is busy in its loop, so queued signals to it would only arrive after the run.
+the job's thread is busy in its loop, so queued signals to it would only arrive after the run.
 """
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
+
+from gui.jobs import JobRunner
 
 FRAME_S = 0.05  # at most ~20 frames a second reach the window
 
@@ -140,54 +142,65 @@ class Pace:
 
 
 class ToyWorker(QObject):
-    """Lives in a QThread; `begin` runs one whole run (until done or its Pace is stopped)."""
+    """Runs one toy run at a time as a job; `scene`, `frame` and `failed` fire on the UI thread."""
 
     scene = Signal(object)   # ToyScene, once per run
     frame = Signal(object)   # ToyFrame, <= 1 / FRAME_S per second
     failed = Signal(int, str)
 
-    @Slot(object, int, object)
-    def begin(self, settings: ToySettings, session: int, pace: Pace):
-        try:
-            self._run(settings, session, pace)
-        except Exception as e:  # bad data settings etc.: tell the window, keep the thread alive
-            self.failed.emit(session, f"{type(e).__name__}: {e}")
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.jobs = JobRunner("toy-worker", self)
+        self.jobs.progress.connect(self._progress)
+        self.jobs.failed.connect(lambda session, error: self.failed.emit(session, error.message))
 
-    def _run(self, settings: ToySettings, session: int, pace: Pace):
-        from core.trainer import Trainer
+    def begin(self, settings: ToySettings, session: int, pace: Pace) -> None:
+        """End the current run (its Pace stops) and start this one."""
+        self.jobs.cancel()
+        self.jobs.submit(run_toy, settings, session, pace, tag=session)
 
-        if pace.stopped:
-            return  # reset again before this run was set up: skip building it
-        trainer = Trainer(settings.config())
-        view = _View(trainer, session)
-        self.scene.emit(view.scene)
-        self.frame.emit(view.frame())  # the untrained model, before the first epoch
-        run = trainer.run(settings.epochs)
+    def shutdown(self) -> None:
+        self.jobs.shutdown()
+
+    def _progress(self, _session, item) -> None:
+        (self.scene if isinstance(item, ToyScene) else self.frame).emit(item)
+
+
+def run_toy(job, settings: ToySettings, session: int, pace: Pace) -> None:
+    """The job: one whole run, until done or cancelled; reports a ToyScene, then ToyFrames."""
+    from core.trainer import Trainer
+
+    job.on_cancel(pace.stop)  # wakes a paused or slow run at once
+    trainer = Trainer(settings.config())
+    view = _View(trainer, session)
+    job.progress(view.scene)
+    job.progress(view.frame())  # the untrained model, before the first epoch
+    run = trainer.run(settings.epochs)
+    last_frame = time.monotonic()
+
+    def send():
+        nonlocal last_frame
+        pace.frame_out = True
+        job.progress(view.frame())
         last_frame = time.monotonic()
 
-        def send():
-            nonlocal last_frame
-            pace.frame_out = True
-            self.frame.emit(view.frame())
-            last_frame = time.monotonic()
+    def idle(delay):
+        # Sleeping for a while (slow speed, paused): show the epochs not yet shown.
+        if view.pending and (delay is None or delay >= 0.02):
+            send()
 
-        def idle(delay):
-            # Sleeping for a while (slow speed, paused): show the epochs not yet shown.
-            if view.pending and (delay is None or delay >= 0.02):
-                send()
-
-        while len(trainer.history) < settings.epochs and not trainer.error:
-            if not pace.wait_turn(idle):
-                break
-            if not _next_epoch(run):
-                break
-            view.pending += 1
-            if time.monotonic() - last_frame >= FRAME_S and not pace.frame_out:
-                send()
-        run.close()
-        end = view.frame()
-        end.done, end.stopped, end.error = True, pace.stopped, trainer.error
-        self.frame.emit(end)
+    while len(trainer.history) < settings.epochs and not trainer.error:
+        if not pace.wait_turn(idle):
+            break
+        if not _next_epoch(run):
+            break
+        view.pending += 1
+        if time.monotonic() - last_frame >= FRAME_S and not pace.frame_out:
+            send()
+    run.close()
+    end = view.frame()
+    end.done, end.stopped, end.error = True, pace.stopped, trainer.error
+    job.progress(end)
 
 
 class _View:

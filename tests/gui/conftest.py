@@ -23,7 +23,7 @@ def private_home(tmp_path_factory):
         os.environ["TRAINDESK_DATA_HOME"] = old
 
 
-NOT_YET_ON_JOBS = ("gui.worker", "gui.toy.toy_panel")
+NOT_YET_ON_JOBS = ("gui.worker",)
 
 
 @pytest.fixture(autouse=True)

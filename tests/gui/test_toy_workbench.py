@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from gui.toy.toy_panel import ToyWorkbench, running_threads
+from gui.jobs import running_threads
+from gui.toy.toy_panel import ToyWorkbench
 
 LINE, CIRCLES = 0, 1
 
