@@ -109,7 +109,7 @@ class _Executor(QObject):
         try:
             job.check()  # cancelled while its request was on the way here
             value = job.fn(job, *job.args)
-        except Exception as e:  # noqa: BLE001 - every failure becomes a message, never a dead thread
+        except Exception as e:  # noqa: BLE001 - any failure becomes a message, never a dead thread
             # After a cancel, whatever the job raised (core's own Cancelled, a stopped download)
             # is the cancel's doing, not an error.
             outcome = CANCELLED if job.cancelled else FAILED

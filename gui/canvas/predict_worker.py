@@ -39,7 +39,7 @@ class Explained:
 
 
 class Models:
-    """The job side: the models and what is done with them; its methods run in the job thread only."""
+    """The job side: the models and what is done with them; its methods run in the job thread."""
 
     def __init__(self):
         self._models = []          # (model, classes)
@@ -69,7 +69,8 @@ class Models:
         job.progress(Prediction(revision, x28, blank, verdicts, probs,
                                 (time.perf_counter() - t0) * 1000))
         if not blank and 0 <= explain_index < len(self._models):
-            return Explained(revision, explain_index, x28, explain(self._models[explain_index][0], x28))
+            model = self._models[explain_index][0]
+            return Explained(revision, explain_index, x28, explain(model, x28))
         return None
 
 
