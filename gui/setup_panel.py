@@ -1,25 +1,18 @@
 """The side panel where an experiment is set up: workflow, model, hyperparameters, device, data."""
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog,
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from core.config import WORKFLOW_DEFAULTS, TrainConfig  # plain dataclasses, no torch: safe before the first paint
+# Plain dataclasses and declarations, no torch: safe before the first paint.
+from core.config import DEVICE_NAMES, WORKFLOWS, TrainConfig
+from core.settings_spec import BOXES, Setting, settings_of
 
-# (task id, name, one line). The line and the circles get their own settings in a later issue;
-# they already train through the same trainer with the seeds' defaults.
-WORKFLOWS = [
-    ("fashion", "Fashion-MNIST", "70,000 greyscale 28×28 clothing images, 10 classes (notebook 03)."),
-    ("line", "Straight line", "Regression: learn y = 0.7·x + 0.3 from 50 points (notebook 01)."),
-    ("circles", "Two circles", "Binary classification of two noisy rings (notebook 02)."),
-]
-OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
-DEVICE_NAMES = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA", "mps": "Apple MPS"}
 LOADING = "loading…"
+# Panel attributes the window and the tests know by another name than the setting's.
+ALIASES = {"hidden_units": "hidden", "augment": "sketch"}
 
 
 class CompactDoubleSpinBox(QDoubleSpinBox):
@@ -36,98 +29,123 @@ class CompactDoubleSpinBox(QDoubleSpinBox):
 
 
 class SetupPanel(QWidget):
+    """The form is built from the settings' declarations (core/config.py): one row per setting
+    with a box, in declaration order, with the widget its type asks for, its range and its help
+    as tooltip; a row is hidden while the workflow does not use it. The model, device and data
+    folder rows keep their own widgets and notes."""
     parameters_wanted = Signal(str, int)   # model id, hidden units: the window asks the worker
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._settings = [s for s in settings_of(TrainConfig) if s.box is not None]
         self._models = []          # core's ModelInfo list, once loaded
         self._pending_model = TrainConfig().model
         self._counts = {}
         self._restoring = False
+        self.widgets: dict[str, QWidget] = {}
+        self._rows: dict[str, list] = {}      # setting -> what to hide with it (form rows)
+        self._forms: dict[str, QFormLayout] = {}
 
         self.workflow = QComboBox()
         for task, name, _ in WORKFLOWS:
             self.workflow.addItem(name, task)
         self.workflow_about = self._note()
-        self.model = QComboBox()
-        self.model.setMinimumContentsLength(10)
-        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_about = self._note(LOADING)
-        self.model_params = self._note()
 
-        self.epochs = self._spin(1, 1_000_000)
-        self.batch_size = self._spin(1, 60_000)
-        self.lr = CompactDoubleSpinBox()
-        self.lr.setDecimals(8)
-        self.lr.setRange(1e-8, 100.0)
-        self.lr.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.optimizer = QComboBox()
-        for key, name in OPTIMIZER_NAMES.items():
-            self.optimizer.addItem(name, key)
-        self.sketch = QCheckBox("Sketch-robust (mix drawings into batches)")
-        self.sketch.setToolTip("Replace half of each batch with silhouettes and outlines of its "
-                               "images, so the model also reads drawings (train --augment sketch)")
-        self.weight_decay = CompactDoubleSpinBox()
-        self.weight_decay.setDecimals(8)
-        self.weight_decay.setRange(0.0, 10.0)
-        self.weight_decay.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.hidden = self._spin(1, 4096)
-        self.seed = self._spin(0, 2**31 - 1)
-        self.device = QComboBox()
-        for key, name in DEVICE_NAMES.items():
-            self.device.addItem(name, key)
-        self.device_found = self._note(f"Devices: {LOADING}")
-        self.data_dir = QLineEdit()
-        self.data_dir.setPlaceholderText("automatic")
-        self.data_dir.setToolTip("A folder holding the four Fashion-MNIST files (.gz or not). "
-                                 "Empty: the Debian package dataset-fashion-mnist, or a copy "
-                                 "downloaded earlier.")
-        self.browse = browse = QPushButton("…")
-        browse.setToolTip("Choose the data folder")
-        browse.setFixedWidth(browse.fontMetrics().horizontalAdvance("…") + 24)
-        browse.clicked.connect(self._browse)
-        self.data_source = self._note()
-
-        data_row = QHBoxLayout()
-        data_row.setContentsMargins(0, 0, 0, 0)
-        data_row.addWidget(self.data_dir, 1)
-        data_row.addWidget(browse)
-
-        experiment = QGroupBox("Experiment")
-        form = QFormLayout(experiment)
-        form.addRow("Workflow", self.workflow)
-        form.addRow(self.workflow_about)
-        form.addRow("Model", self.model)
-        form.addRow(self.model_about)
-        form.addRow(self.model_params)
-        self.hyper = QGroupBox("Training")
-        hform = QFormLayout(self.hyper)
-        hform.addRow("Epochs", self.epochs)
-        hform.addRow("Batch size", self.batch_size)
-        hform.addRow("Learning rate", self.lr)
-        hform.addRow("Optimizer", self.optimizer)
-        hform.addRow("Weight decay", self.weight_decay)
-        hform.addRow("Hidden units", self.hidden)
-        hform.addRow("Seed", self.seed)
-        hform.addRow(self.sketch)
-        where = QGroupBox("Hardware and data")
-        wform = QFormLayout(where)
-        wform.addRow("Device", self.device)
-        wform.addRow(self.device_found)
-        wform.addRow("Data folder", data_row)
-        wform.addRow(self.data_source)
+        boxes = [QGroupBox(title) for title in BOXES]
+        for title, box in zip(BOXES, boxes):
+            self._forms[title] = QFormLayout(box)
+        self.hyper = boxes[BOXES.index("Training")]
+        self._forms["Experiment"].addRow("Workflow", self.workflow)
+        self._forms["Experiment"].addRow(self.workflow_about)
+        for spec in self._settings:
+            self._add_row(spec)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(experiment)
-        layout.addWidget(self.hyper)
-        layout.addWidget(where)
+        for box in boxes:
+            layout.addWidget(box)
         layout.addStretch(1)
-        self.groups = [experiment, self.hyper, where]
+        self.groups = boxes
 
         self.workflow.currentIndexChanged.connect(self._workflow_changed)
         self.model.currentIndexChanged.connect(self._model_changed)
         self.hidden.valueChanged.connect(self._want_parameters)
         self.set_config({})
+
+    # -- building the form -----------------------------------------------------------------------
+    def _add_row(self, spec: Setting) -> None:
+        form = self._forms[spec.box]
+        make = {"model": self._model_row, "device": self._device_row,
+                "folder": self._folder_row}.get(spec.widget)
+        if make is not None:
+            widget, rows = make(spec, form)
+        elif spec.widget == "check" or spec.kind is bool:
+            widget = QCheckBox(spec.label)
+            form.addRow(widget)
+            rows = [widget]
+        else:
+            widget = self._plain_widget(spec)
+            form.addRow(spec.label, widget)
+            rows = [widget]
+        tip = f"{spec.help} ({spec.flag})"
+        widget.setToolTip(tip[:1].upper() + tip[1:])
+        self.widgets[spec.name] = widget
+        self._rows[spec.name] = rows
+        name = ALIASES.get(spec.name, spec.name)
+        if not hasattr(QWidget, name):  # a setting called e.g. "font" stays in self.widgets only
+            setattr(self, name, widget)
+
+    def _plain_widget(self, spec: Setting) -> QWidget:
+        options = spec.options(resolve=False)
+        if options is not None:
+            box = QComboBox()
+            for key, name in options.items():
+                box.addItem(name, key)
+            return box
+        if spec.kind is int:
+            return self._spin(*spec.widget_bounds())
+        if spec.kind is float:
+            box = CompactDoubleSpinBox()
+            box.setDecimals(spec.decimals)
+            box.setRange(*spec.widget_bounds())
+            box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+            return box
+        return QLineEdit()
+
+    def _model_row(self, spec: Setting, form: QFormLayout):
+        self.model = QComboBox()
+        self.model.setMinimumContentsLength(10)
+        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_about = self._note(LOADING)
+        self.model_params = self._note()
+        form.addRow(spec.label, self.model)
+        form.addRow(self.model_about)
+        form.addRow(self.model_params)
+        return self.model, [self.model, self.model_about, self.model_params]
+
+    def _device_row(self, spec: Setting, form: QFormLayout):
+        self.device = QComboBox()
+        for key, name in spec.options().items():
+            self.device.addItem(name, key)
+        self.device_found = self._note(f"Devices: {LOADING}")
+        form.addRow(spec.label, self.device)
+        form.addRow(self.device_found)
+        return self.device, [self.device, self.device_found]
+
+    def _folder_row(self, spec: Setting, form: QFormLayout):
+        self.data_dir = QLineEdit()
+        self.data_dir.setPlaceholderText("automatic")
+        self.browse = browse = QPushButton("…")
+        browse.setToolTip("Choose the data folder")
+        browse.setFixedWidth(browse.fontMetrics().horizontalAdvance("…") + 24)
+        browse.clicked.connect(self._browse)
+        self.data_source = self._note()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.data_dir, 1)
+        row.addWidget(browse)
+        form.addRow(spec.label, row)
+        form.addRow(self.data_source)
+        return self.data_dir, [row, self.data_source]
 
     @staticmethod
     def _note(text: str = "") -> QLabel:
@@ -143,41 +161,57 @@ class SetupPanel(QWidget):
         box.setGroupSeparatorShown(True)
         return box
 
+    # -- one setting's value in and out ----------------------------------------------------------
+    def _value(self, spec: Setting):
+        widget = self.widgets[spec.name]
+        if spec.widget == "model":
+            return self.model_id()
+        if spec.widget == "folder":
+            return widget.text().strip() or None
+        if isinstance(widget, QCheckBox):
+            if spec.kind is bool:
+                return widget.isChecked()
+            return list(spec.options())[1 if widget.isChecked() else 0]  # (off, on)
+        if isinstance(widget, QComboBox):
+            return widget.currentData()
+        if isinstance(widget, QLineEdit):
+            return widget.text() or (None if spec.optional else "")
+        return widget.value()
+
+    def _put(self, spec: Setting, value) -> None:
+        widget = self.widgets[spec.name]
+        if spec.widget == "model":
+            self._pending_model = str(value)
+            self._fill_models(prefer=self._pending_model)
+        elif isinstance(widget, QCheckBox):
+            widget.setChecked(bool(value) if spec.kind is bool else value == list(spec.options())[1])
+        elif isinstance(widget, QComboBox):
+            self._set_combo(widget, value)
+        elif isinstance(widget, QLineEdit):
+            widget.setText(value if isinstance(value, str) else "")
+        else:
+            widget.setValue(value)
+
     # -- settings in and out ---------------------------------------------------------------------
     def config(self) -> TrainConfig:
-        """A snapshot of what the panel says now (the worker copies it again at Start)."""
-        return TrainConfig(model=self.model_id(), epochs=self.epochs.value(),
-                           batch_size=self.batch_size.value(), lr=self.lr.value(),
-                           optimizer=self.optimizer.currentData(),
-                           weight_decay=self.weight_decay.value(),
-                           hidden_units=self.hidden.value(), seed=self.seed.value(),
-                           device=self.device.currentData(),
-                           data_dir=self.data_dir.text().strip() or None,
-                           augment="sketch" if self.sketch.isChecked() else "")
+        """A snapshot of what the panel says now (the worker copies it again at Start); settings
+        the panel does not show keep their defaults."""
+        return TrainConfig(**{spec.name: self._value(spec) for spec in self._settings})
 
     def state(self) -> dict:
         """What to remember: the config plus the workflow it belongs to."""
         return {**self.config().to_dict(), "workflow": self.task()}
 
     def set_config(self, saved: dict) -> None:
-        """Fill the panel from remembered settings; anything missing or odd takes the default."""
-        d = TrainConfig().to_dict()
-        d.update({k: v for k, v in saved.items() if k in d and (v is not None or k == "data_dir")})
+        """Fill the panel from remembered settings; anything missing or odd takes the workflow's
+        default, and numbers are clamped into their widget's range."""
         self._restoring = True
         try:
             self._set_combo(self.workflow, saved.get("workflow", "fashion"))
-            self._pending_model = str(d["model"])
-            self._fill_models(prefer=self._pending_model)
-            for box, key in ((self.epochs, "epochs"), (self.batch_size, "batch_size"),
-                             (self.hidden, "hidden_units"), (self.seed, "seed")):
-                box.setValue(_in_range(box, d[key], int, box.value()))
-            self.lr.setValue(_in_range(self.lr, d["lr"], float, 0.1))
-            self.weight_decay.setValue(_in_range(self.weight_decay, d["weight_decay"], float, 0.0))
-            self._set_combo(self.optimizer, d["optimizer"])
-            self._set_combo(self.device, d["device"])
-            folder = d.get("data_dir")
-            self.data_dir.setText(folder if isinstance(folder, str) else "")
-            self.sketch.setChecked(d.get("augment") == "sketch")
+            task = self.task()
+            for spec in self._settings:
+                fallback = spec.default_for(task)
+                self._put(spec, spec.restore(saved.get(spec.name, fallback), fallback))
         finally:
             self._restoring = False
         self._update_enabled()
@@ -251,9 +285,9 @@ class SetupPanel(QWidget):
         task = self.task()
         self.workflow_about.setText(next(a for t, _, a in WORKFLOWS if t == task))
         if not self._restoring:
-            defaults = WORKFLOW_DEFAULTS[task]
-            self.epochs.setValue(defaults["epochs"])
-            self.lr.setValue(defaults["lr"])
+            for spec in self._settings:
+                if spec.per_workflow:  # epochs and learning rate start from the workflow's own
+                    self._put(spec, spec.default_for(task))
             self._fill_models()
         self._update_enabled()
 
@@ -284,14 +318,20 @@ class SetupPanel(QWidget):
                                                     "unknown" if count < 0 else f"{count:,}"))
 
     def _update_enabled(self) -> None:
-        spec = self._spec()
-        fashion = self.task() == "fashion"
-        # The toy workflows train on the whole set at once; their models have fixed widths.
-        self.batch_size.setEnabled(fashion)
-        self.hidden.setEnabled(spec.uses_hidden_units if spec else fashion)
-        self.data_dir.setEnabled(fashion)  # the folder only matters for Fashion-MNIST
-        self.sketch.setEnabled(fashion)
-        self.browse.setEnabled(fashion)
+        """Rows the workflow does not use are hidden (and disabled, so config() is plainly
+        theirs by default); the toy workflows train on the whole set at once and their models
+        have fixed widths."""
+        task = self.task()
+        spec_of_model = self._spec()
+        for spec in self._settings:
+            used = spec.used_in(task)
+            for row in self._rows[spec.name]:
+                self._forms[spec.box].setRowVisible(row, used)
+            enabled = used
+            if spec.name == "hidden_units" and spec_of_model is not None:
+                enabled = used and spec_of_model.uses_hidden_units
+            self.widgets[spec.name].setEnabled(enabled)
+        self.browse.setEnabled(self.data_dir.isEnabled())
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder holding Fashion-MNIST",
@@ -299,14 +339,3 @@ class SetupPanel(QWidget):
         if folder:
             self.data_dir.setText(folder)
 
-
-def _in_range(box, value, kind, fallback):
-    """A remembered value as the box can hold it: converted, finite, and clamped into its range
-    (a hand-edited 3000000000 epochs becomes the box's maximum, not an OverflowError)."""
-    try:
-        value = kind(value)
-    except (TypeError, ValueError, OverflowError):
-        return fallback
-    if not math.isfinite(value):
-        return fallback
-    return min(max(value, kind(box.minimum())), kind(box.maximum()))

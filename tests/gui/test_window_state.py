@@ -15,7 +15,8 @@ def test_settings_geometry_and_splitters_persist(qtbot, settings):
     w.resize(760, 560)  # the offscreen screen is 800x600: stay inside it
     w.split.setSizes([300, 460])
     chosen = {"model": "fashion-v1", "epochs": 5, "batch_size": 128, "lr": 0.003,
-              "optimizer": "adam", "hidden_units": 24, "seed": 7, "device": "cpu"}
+              "optimizer": "adam", "weight_decay": 0.001, "hidden_units": 24, "seed": 7,
+              "device": "cpu", "augment": "sketch"}
     w.panel.set_config(chosen)
     sizes = w.split.sizes()
     w.close()
