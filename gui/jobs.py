@@ -160,7 +160,7 @@ class JobRunner(QObject):
         # An owner embedded in a window may get no close of its own: end at the latest on quit.
         app = QCoreApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
+            app.aboutToQuit.connect(self._on_quit)
 
     @property
     def busy(self) -> bool:
@@ -204,6 +204,11 @@ class JobRunner(QObject):
         if ended:
             self.current = None
         return ended
+
+    @Slot()
+    def _on_quit(self) -> None:
+        if not self._closed:  # an owner that shut down already chose how long to wait
+            self.shutdown()
 
     def _dispatch(self) -> None:
         if self.current is None and self.waiting and not self._closed:

@@ -1,36 +1,39 @@
-"""The one bridge between the window and core: a QObject that lives on its own QThread.
+"""The one bridge between the window and core: TrainWorker, whose requests run as jobs.
 
-Everything that imports torch or runs a model happens in this thread, so the window paints at
-once and never waits on training. The window talks to the worker in two ways only:
+Everything that imports torch or runs a model happens in the worker's job thread (gui/jobs.py),
+so the window paints at once and never waits on training. The window talks to the worker in two
+ways only:
 
-* requests (`load`, `start`, `more`, `count_parameters`, `download`) are queued signals, so they
-  run in the worker's thread, one after another;
-* `stop`, `pause` and `resume` act on core's thread-safe `Control` directly, because the worker's
+* requests (`load`, `start`, `more`, `count_parameters`, `download`) are jobs, run in the job
+  thread one after another, in order;
+* `stop`, `pause` and `resume` act on core's thread-safe `Control` directly, because the job
   thread is busy inside the training loop and would not see a queued request until it ended.
 
 Results come back as signals carrying plain dataclasses (core's BatchResult/EpochResult/RunResult
-and the small ones below): never a tensor, never a widget.
+and the small ones below): never a tensor, never a widget. The job thread emits them and, the
+worker living in the UI thread, every receiver gets them there, queued, in order. A request that
+fails ends in `failed` with a Failure.
 """
 from __future__ import annotations
 
 import time
-import traceback
-import weakref
 from dataclasses import dataclass
 from typing import Optional
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal
+
+from gui import jobs
 
 # Per-batch signals at most this often: the trainer throttles too, but a tiny full-batch model
 # (the line, the circles) finishes an "epoch" every millisecond.
 BATCH_SIGNAL_INTERVAL_S = 0.05
-
-_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+THREAD_NAME = "TrainDesk worker"
+RUN = "run"  # the tag of Start and "+1 epoch" jobs: their failure ends a run
 
 
 def running_threads() -> list[QThread]:
-    """The worker threads started by this module that are still running (tests check it is empty)."""
-    return [t for t in list(_threads) if t.isRunning()]
+    """The training worker's threads still running (gui.jobs.running_threads has them all)."""
+    return jobs.running_threads(THREAD_NAME)
 
 
 @dataclass
@@ -96,10 +99,6 @@ class ModelWeights:
     epoch: int
 
 
-class DownloadCancelled(Exception):
-    pass
-
-
 class TrainWorker(QObject):
     core_ready = Signal(object)          # CoreInfo
     data_ready = Signal(str)             # where Fashion-MNIST came from
@@ -116,44 +115,36 @@ class TrainWorker(QObject):
     weights_ready = Signal(object)       # ModelWeights after each epoch (image models)
     run_saved = Signal(object)           # core.history.RunRecord of a finished, saved run
 
-    _load_requested = Signal(object)
-    _data_requested = Signal(object)
-    _train_requested = Signal(object, object, object)  # control, config or None, extra epochs
-    _count_requested = Signal(str, int)
-    _download_requested = Signal()
-
-    def __init__(self):
-        super().__init__()
+    def __init__(self, parent=None):
+        super().__init__(parent)
         self._control = None
         self._control_cls = None
         self._trainer = None
         self._data_key = None
         self._data = None
-        self._cancel_download = False
         self._last_batch_emit = 0.0
-        self._load_requested.connect(self._load)
-        self._data_requested.connect(self._prepare_data)
-        self._train_requested.connect(self._train)
-        self._count_requested.connect(self._count)
-        self._download_requested.connect(self._download)
+        # A missing or broken data set is said as core words it (kind "data"), without a traceback.
+        self.jobs = jobs.JobRunner(THREAD_NAME, self, expected=("DataError",))
+        self.jobs.failed.connect(self._failed)
 
     # -- called from the window's thread ---------------------------------------------------------
     def load(self, data_dir: Optional[str] = None) -> None:
         """Import torch and core, then read Fashion-MNIST (from `data_dir`, or found by core)."""
-        self._load_requested.emit(data_dir)
+        self.jobs.submit(self._load, data_dir, tag="load")
 
     def prepare_data(self, data_dir: Optional[str] = None) -> None:
         """Read Fashion-MNIST from `data_dir` now, so the next Start need not wait for it."""
-        self._data_requested.emit(data_dir)
+        self.jobs.submit(self._prepare_data, data_dir, tag="data")
 
     def start(self, config) -> None:
         """Train a new model on a snapshot of `config` (a core.config.TrainConfig)."""
         # A deep copy: the run never sees later edits, nor shares the dicts inside.
-        self._train_requested.emit(self._new_control(), type(config).from_dict(config.to_dict()), None)
+        snapshot = type(config).from_dict(config.to_dict())
+        self.jobs.submit(self._train, self._new_control(), snapshot, None, tag=RUN)
 
     def more(self, epochs: int = 1) -> None:
         """Continue the last run for `epochs` more epochs."""
-        self._train_requested.emit(self._new_control(), None, epochs)
+        self.jobs.submit(self._train, self._new_control(), None, epochs, tag=RUN)
 
     def stop(self) -> None:
         if self._control is not None:
@@ -168,16 +159,14 @@ class TrainWorker(QObject):
             self._control.resume()
 
     def count_parameters(self, model_id: str, hidden_units: int) -> None:
-        self._count_requested.emit(model_id, hidden_units)
+        self.jobs.submit(self._count, model_id, hidden_units, tag="count")
 
     def download(self) -> None:
-        self._cancel_download = False
-        self._download_requested.emit()
+        self.jobs.submit(self._download, tag="download")
 
     def shutdown(self) -> None:
-        """Ask whatever runs to end soon: the owner then quits and waits for the thread."""
-        self._cancel_download = True
-        self.stop()
+        """Ask whatever runs to end soon (a run stops and is saved); the host waits for it."""
+        self.jobs.cancel()
 
     def _new_control(self):
         # Made here, not in the worker thread, so a Stop pressed right after Start reaches this
@@ -187,35 +176,27 @@ class TrainWorker(QObject):
         self._control = self._control_cls()
         return self._control
 
-    # -- in the worker's thread ------------------------------------------------------------------
-    @Slot(object)
-    def _load(self, data_dir) -> None:
-        t0 = time.perf_counter()
-        try:
-            import torch
+    def _failed(self, tag, error: jobs.JobError) -> None:
+        self.failed.emit(Failure(error.message, "data" if error.expected else "error",
+                                 error.details, during_run=tag == RUN))
 
-            from core.device import available_devices, describe, pick_device
-            from core.models import MODELS
-            from core.trainer import Control
-        except Exception as e:  # a broken install: say so in the window rather than die
-            self._fail(e)
-            return
+    # -- jobs, in the worker's thread: what they raise reaches the window as a Failure ----------
+    def _load(self, job, data_dir) -> None:
+        t0 = time.perf_counter()
+        import torch  # a broken install fails here: the window says so rather than die
+
+        from core.device import available_devices, describe, pick_device
+        from core.models import MODELS
+        from core.trainer import Control
         self._control_cls = Control
         models = [ModelInfo(s.id, s.class_name, s.task, s.description, s.uses_hidden_units)
                   for s in MODELS.values()]
         self.core_ready.emit(CoreInfo(models, available_devices(), describe(pick_device("auto")),
                                       torch.__version__, time.perf_counter() - t0))
-        try:
-            self._fashion(data_dir)
-        except Exception as e:
-            self._fail(e)
+        self._fashion(data_dir)
 
-    @Slot(object)
-    def _prepare_data(self, data_dir) -> None:
-        try:
-            self._fashion(data_dir)
-        except Exception as e:
-            self._fail(e)
+    def _prepare_data(self, job, data_dir) -> None:
+        self._fashion(data_dir)
 
     def _fashion(self, data_dir):
         """Fashion-MNIST from `data_dir` (None: wherever core finds it), read once and kept."""
@@ -231,46 +212,45 @@ class TrainWorker(QObject):
                                              d.test_y.numpy(), tuple(d.classes), d.source))
         return self._data
 
-    @Slot(object, object, object)
-    def _train(self, control, config, epochs) -> None:
-        try:
-            from core.config import EpochResult
-            from core.models import parameter_count
-            from core.trainer import Trainer
+    def _train(self, job, control, config, epochs) -> None:
+        # Closing the window cancels the job: the run stops like the Stop button, and is saved
+        # (the window waits for it) before the thread ends.
+        job.on_cancel(control.stop)
+        from core.config import EpochResult
+        from core.models import parameter_count
+        from core.trainer import Trainer
 
-            if config is not None:
-                self._trainer = None  # free the previous model before building the next
-                config.validate()
-                from core.models import get_spec
-                data = self._fashion(config.data_dir) if get_spec(config.model).task == "fashion" else None
-                trainer = Trainer(config, data=data, control=control, log=self.log.emit)
-                self._trainer = trainer
-                first, last = 1, config.epochs
+        if config is not None:
+            self._trainer = None  # free the previous model before building the next
+            config.validate()
+            from core.models import get_spec
+            data = self._fashion(config.data_dir) if get_spec(config.model).task == "fashion" else None
+            trainer = Trainer(config, data=data, control=control, log=self.log.emit)
+            self._trainer = trainer
+            first, last = 1, config.epochs
+        else:
+            trainer = self._trainer
+            if trainer is None:
+                raise RuntimeError("there is no run to continue")
+            trainer.control = control
+            first = len(trainer.history) + 1
+            last = len(trainer.history) + epochs
+        from core.device import describe
+        batches = (1 if trainer.task != "fashion"
+                   else -(-len(trainer.data.train_x) // trainer.config.batch_size))
+        self.run_started.emit(RunStarted(
+            trainer.spec.class_name, describe(trainer.device), trainer.threads,
+            parameter_count(trainer.model), first, last, batches, trainer.config.batch_size,
+            trainer.data.source, config is None))
+        self._last_batch_emit = 0.0
+        for event in trainer.run(epochs):
+            if isinstance(event, EpochResult):
+                self.epoch_done.emit(event)
+                if trainer.task == "fashion":
+                    self.weights_ready.emit(self._weights(trainer, event.epoch))
             else:
-                trainer = self._trainer
-                if trainer is None:
-                    raise RuntimeError("there is no run to continue")
-                trainer.control = control
-                first = len(trainer.history) + 1
-                last = len(trainer.history) + epochs
-            from core.device import describe
-            batches = (1 if trainer.task != "fashion"
-                       else -(-len(trainer.data.train_x) // trainer.config.batch_size))
-            self.run_started.emit(RunStarted(
-                trainer.spec.class_name, describe(trainer.device), trainer.threads,
-                parameter_count(trainer.model), first, last, batches, trainer.config.batch_size,
-                trainer.data.source, config is None))
-            self._last_batch_emit = 0.0
-            for event in trainer.run(epochs):
-                if isinstance(event, EpochResult):
-                    self.epoch_done.emit(event)
-                    if trainer.task == "fashion":
-                        self.weights_ready.emit(self._weights(trainer, event.epoch))
-                else:
-                    self._emit_batch(event)
-            self.run_finished.emit(self._save(trainer))
-        except Exception as e:
-            self._fail(e, during_run=True)
+                self._emit_batch(event)
+        self.run_finished.emit(self._save(trainer))
 
     @staticmethod
     def _weights(trainer, epoch: int) -> ModelWeights:
@@ -314,8 +294,7 @@ class TrainWorker(QObject):
             self._last_batch_emit = now
             self.batch_done.emit(event)
 
-    @Slot(str, int)
-    def _count(self, model_id: str, hidden_units: int) -> None:
+    def _count(self, job, model_id: str, hidden_units: int) -> None:
         try:
             import torch
 
@@ -326,14 +305,12 @@ class TrainWorker(QObject):
             count = -1
         self.parameters_counted.emit(model_id, hidden_units, count)
 
-    @Slot()
-    def _download(self) -> None:
+    def _download(self, job) -> None:
         from core import data as core_data
         last = [0.0]
 
         def progress(name, done, total):
-            if self._cancel_download:
-                raise DownloadCancelled()
+            job.check()  # closing the window ends a download between two chunks
             now = time.perf_counter()
             if now - last[0] >= 0.05 or done == total:
                 last[0] = now
@@ -341,42 +318,25 @@ class TrainWorker(QObject):
 
         try:
             folder = core_data.download(progress)
-        except DownloadCancelled:
+        except jobs.Cancelled:
             self.log.emit("Download cancelled.")
-            return
-        except Exception as e:
-            self._fail(e)
-            return
+            raise
         self.download_finished.emit(str(folder))
-        try:
-            self._data = None
-            self._fashion(None)
-        except Exception as e:
-            self._fail(e)
-
-    def _fail(self, e: Exception, during_run: bool = False) -> None:
-        kind = "data" if type(e).__name__ == "DataError" else "error"
-        message = str(e) if kind == "data" else f"{type(e).__name__}: {e}"
-        details = "" if kind == "data" else traceback.format_exc()
-        self.failed.emit(Failure(message, kind, details, during_run))
+        self._data = None
+        self._fashion(None)
 
 
 class WorkerHost(QObject):
-    """Owns the worker's QThread: starts it, and at the end stops the run and waits for the thread."""
+    """Owns the worker and its job thread; at the end stops the run and waits for the thread."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.worker = TrainWorker()
-        self.thread = QThread()
-        self.thread.setObjectName("TrainDesk worker")
-        self.worker.moveToThread(self.thread)
-        _threads.add(self.thread)
-        self.thread.start()
+        self.worker = TrainWorker(self)
+
+    @property
+    def thread(self) -> QThread:
+        return self.worker.jobs.thread
 
     def close(self, timeout_ms: int = 60000) -> bool:
         """Stop any run, end the thread and wait for it. True when the thread has ended."""
-        if not self.thread.isRunning():
-            return True
-        self.worker.shutdown()
-        self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        return self.worker.jobs.shutdown(timeout_ms)

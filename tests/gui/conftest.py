@@ -23,19 +23,12 @@ def private_home(tmp_path_factory):
         os.environ["TRAINDESK_DATA_HOME"] = old
 
 
-NOT_YET_ON_JOBS = ("gui.worker",)
-
-
 @pytest.fixture(autouse=True)
 def no_thread_left_running():
     """Fail a test that leaves a worker QThread running (after its widgets were closed)."""
     yield
-    import importlib
-
-    from gui.jobs import running_threads
+    from gui.jobs import running_threads  # every worker thread of gui/ is a JobRunner's
     left = running_threads()
-    for name in NOT_YET_ON_JOBS:
-        left += importlib.import_module(name).running_threads()
     for thread in left:  # end them anyway so the next tests start clean
         thread.quit()
         thread.wait(30000)

@@ -207,3 +207,27 @@ def test_closing_the_window_mid_job_leaves_no_thread_and_a_whole_file(qtbot, tmp
     text = w.path.read_text()
     assert text.startswith("step 0\n") and text.endswith("end\n")
     assert not w.path.with_suffix(".tmp").exists()
+
+
+def test_closing_the_main_window_mid_run_saves_the_run_and_ends_every_thread(window, qtbot):
+    """Training after its first epoch, the toy playing: close ends both, and the run is on disk."""
+    from core import checkpoint
+    from core.history import RunHistory
+    from tests.gui.test_window_run import record
+
+    w = window
+    before = {r.run_id for r in RunHistory().records}
+    w.panel.set_config({"model": "fashion-v0", "epochs": 50, "batch_size": 64})
+    events = record(w.host.worker)
+    w.start()
+    qtbot.waitUntil(lambda: any(n == "epoch_done" for n, _ in events), timeout=60000)
+    w.tool_tabs.toy.play()
+    qtbot.waitUntil(lambda: w.tool_tabs.toy.last_frame is not None
+                    and w.tool_tabs.toy.last_frame.epoch > 0, timeout=60000)
+    assert {t.objectName() for t in running_threads()} >= {"TrainDesk worker", "toy-worker"}
+    w.close()
+    assert not running_threads()
+    # Written before close returned: stopped like the Stop button, then saved whole.
+    new = [r for r in RunHistory().records if r.run_id not in before]
+    assert len(new) == 1 and 1 <= new[0].epochs < 50
+    assert checkpoint.load(new[0].checkpoint).meta["model_id"] == "fashion-v0"

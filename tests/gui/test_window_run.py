@@ -10,8 +10,7 @@ class Recorder(QObject):
     """Collects the worker's signals in the UI thread, after the window's own slots ran.
 
     Its slots are methods of a QObject living in the UI thread, so the connections are queued
-    like the window's (a plain lambda would run at once in the worker's thread, before the
-    window has seen the signal).
+    like the window's, and it sees each signal after the window (connected first) has.
     """
 
     def __init__(self, worker, events):
