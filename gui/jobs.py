@@ -112,8 +112,10 @@ class _Executor(QObject):
         except Exception as e:  # noqa: BLE001 - any failure becomes a message, never a dead thread
             # After a cancel, whatever the job raised (core's own Cancelled, a stopped download)
             # is the cancel's doing, not an error.
-            outcome = CANCELLED if job.cancelled else FAILED
-            self.done.emit(job, outcome, None if job.cancelled else self._error(job, e))
+            if job.cancelled:  # read once: a cancel may still land while we are here
+                self.done.emit(job, CANCELLED, None)
+            else:
+                self.done.emit(job, FAILED, self._error(job, e))
             return
         finally:
             job._report = None
