@@ -49,7 +49,7 @@ class TrainConfig:
     epochs: int = setting(
         3, "Epochs", "passes over the training set (notebook 02 stops the circles at "
         f"{NOTEBOOK_CIRCLES_EPOCHS}, short of the ReLU model's fit)", "Schedule",
-        low=1, high=1_000_000, per_workflow={"line": 300, "circles": 1500})
+        low=1, widget_range=(1, 1_000_000), per_workflow={"line": 300, "circles": 1500})
     batch_size: int = setting(
         32, "Batch size", "images per optimiser step (the line and the circles train on their "
         "whole set at once)", "Schedule", low=1, high=60_000, workflows=FASHION)

@@ -35,6 +35,7 @@ def test_workflow_defaults_are_the_seeds():
     (dict(lr=0), "learning rate (--lr) must be above 0, not 0"),
     (dict(batch_size=0), "batch size (--batch-size) must be between 1 and 60000, not 0"),
     (dict(epochs=2.5), "epochs (--epochs) must be a whole number, not 2.5"),
+    (dict(epochs=0), "epochs (--epochs) must be 1 or more, not 0"),
     (dict(weight_decay=-0.1), "weight decay (--weight-decay) must be between 0 and 10, not -0.1"),
     (dict(optimizer="rmsprop"), "optimizer (--optimizer) must be sgd, adam or adamw, not 'rmsprop'"),
     (dict(device="tpu"), "device (--device) must be auto, cpu, cuda or mps, not 'tpu'"),
@@ -49,6 +50,10 @@ def test_one_message_names_the_flag(bad, message):
     with pytest.raises(ValueError) as e:
         TrainConfig(**bad).validate()
     assert str(e.value).startswith(message)
+
+
+def test_the_command_line_may_go_past_the_panels_range():
+    TrainConfig(epochs=10_000_000, lr=1e6).validate()  # "until I stop it"; a diverging run
 
 
 def test_restoring_converts_and_clamps_into_the_widget_range():
