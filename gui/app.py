@@ -91,7 +91,7 @@ def _run(argv: list[str], interactive: bool, signals: "_SignalsClose") -> int:
             QTimer.singleShot(0, window.close)
         window.first_painted.connect(painted)
     if os.environ.get("TRAINDESK_READY_PROBE"):
-        _probe_ready(window, app)
+        _probe_ready(window, app, errors)
     window.quit_fast = _exit_now
     signals.attach(window)
     wake = QTimer()
@@ -169,9 +169,9 @@ def _make_window(settings):
         return MainWindow(settings), problem
 
 
-def _probe_ready(window, app) -> None:
+def _probe_ready(window, app, errors) -> None:
     """Wait until torch, the data (or its absence) and every tab have loaded; show each tab once
-    so its widgets paint; print how long it took and close."""
+    so its widgets paint; print how long it took and close. An unexpected error ends the wait."""
     from PySide6.QtCore import QTimer
 
     from gui.main_window import BROKEN
@@ -181,7 +181,7 @@ def _probe_ready(window, app) -> None:
     def check():
         loaded = window.tool_tabs.built and (window.data_source is not None or
                                              window.message.isVisible() or window.phase == BROKEN)
-        if not loaded and time.monotonic() < deadline:
+        if not loaded and not errors.count and time.monotonic() < deadline:
             QTimer.singleShot(100, check)
             return
         tabs = window.tab_widget

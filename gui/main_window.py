@@ -26,6 +26,20 @@ LOADING, IDLE, STARTING, RUNNING, PAUSED, STOPPING, BROKEN = (
 QUIT_WAIT_MS = 200  # how long a close waits for a loading worker before quit_fast
 
 
+def _import_shared_natives() -> None:
+    """Import, in this one thread, the compiled modules that both torch (loading in the worker's
+    thread) and pyqtgraph (loading here meanwhile) import. Two threads initialising one of them at
+    once can fail: in the packaged app pyqtgraph's `from cuda.bindings import runtime` raised
+    KeyError 'cuda.bindings.driver' while torch was importing it, and the tabs never loaded. They
+    take about 0.15 s together."""
+    import importlib
+    for name in ("numpy", "cuda.bindings.driver", "cuda.bindings.runtime"):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - absent (a CPU-only torch) or broken: torch says so itself
+            pass
+
+
 def epoch_line(ev) -> str:
     """One log line per epoch, in the seed notebook's words (as the CLI prints it)."""
     acc = "" if ev.train_acc is None else f" | Train acc: {ev.train_acc:.2f}%"
@@ -147,6 +161,7 @@ class MainWindow(QMainWindow):
     def _load(self) -> None:
         if self.host is not None or self._closing:
             return
+        _import_shared_natives()  # before torch starts loading in the worker's thread
         from gui.worker import WorkerHost
         self.host = WorkerHost(self)
         w = self.host.worker
