@@ -19,10 +19,10 @@ from gui.run_actions import install_run_actions
 from gui.run_status import RunStatus, clock
 from gui.setup_panel import SetupPanel
 from gui.tool_tabs import ToolTabs
+# The run's phases live in the session; named here too for gui/app.py and the tests.
+from gui.training_session import (BROKEN, IDLE, LOADING, PAUSED, RUNNING,  # noqa: F401
+                                  STARTING, STOPPING, TrainingSession)
 
-# Phases of the window; the actions' enabled states follow from them (see _update_actions).
-LOADING, IDLE, STARTING, RUNNING, PAUSED, STOPPING, BROKEN = (
-    "loading", "idle", "starting", "running", "paused", "stopping", "broken")
 QUIT_WAIT_MS = 200  # how long a close waits for a loading worker before quit_fast
 
 
@@ -58,11 +58,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings if settings is not None else store.make_settings()
         self.setWindowTitle("TrainDesk")
-        self.phase = LOADING
-        self.core_info = None
+        # The run's phase and the worker (made after the first paint); the window shows them.
+        self.session = TrainingSession(self)
         self.data_source = None   # where Fashion-MNIST was read from, once it has been
-        self.can_continue = False
-        self.host = None          # the worker and its thread, made after the first paint
         self.plots = None
         self._painted = False
         self._closing = False
@@ -126,11 +124,50 @@ class MainWindow(QMainWindow):
         self._ticker.setInterval(250)
         self._ticker.timeout.connect(self._tick)
         self._ticker.start()
-        self.panel.parameters_wanted.connect(self._want_parameters)
+        self.panel.parameters_wanted.connect(self.session.count_parameters)
+        self._connect_session()
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: self._apply_theme())
         self._restore()
         self._update_actions()
         self.installEventFilter(self)
+
+    # -- the session -----------------------------------------------------------------------------
+    @property
+    def phase(self) -> str:
+        return self.session.phase
+
+    @property
+    def can_continue(self) -> bool:
+        return self.session.can_continue
+
+    @property
+    def core_info(self):
+        return self.session.core_info
+
+    @property
+    def host(self):
+        """The worker and its thread (None until loading starts after the first paint)."""
+        return self.session.host
+
+    def _connect_session(self) -> None:
+        s = self.session
+        s.phase_changed.connect(self._update_actions)
+        s.core_ready.connect(self._on_core_ready)
+        s.ready.connect(self.ready)
+        s.data_ready.connect(self._on_data_ready)
+        s.run_started.connect(self._on_run_started)
+        s.batch_done.connect(self._on_batch)
+        s.epoch_done.connect(self._on_epoch)
+        s.run_finished.connect(self._on_finished)
+        s.failed.connect(self._on_failed)
+        s.run_ended.connect(self.run_ended)  # after the slots above have updated the window
+        s.log.connect(self.log)
+        s.parameters_counted.connect(self.panel.set_parameter_count)
+        s.download_progress.connect(self.message.download_progress)
+        s.download_finished.connect(self._on_downloaded)
+        s.data_arrays.connect(self.tool_tabs.set_data)
+        s.weights_ready.connect(self.tool_tabs.epoch_weights)
+        s.run_saved.connect(self.tool_tabs.run_saved)
 
     # -- construction ----------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -162,25 +199,8 @@ class MainWindow(QMainWindow):
         if self.host is not None or self._closing:
             return
         _import_shared_natives()  # before torch starts loading in the worker's thread
-        from gui.worker import WorkerHost
-        self.host = WorkerHost(self)
-        w = self.host.worker
-        w.core_ready.connect(self._on_core_ready)
-        w.data_ready.connect(self._on_data_ready)
-        w.run_started.connect(self._on_run_started)
-        w.batch_done.connect(self._on_batch)
-        w.epoch_done.connect(self._on_epoch)
-        w.run_finished.connect(self._on_finished)
-        w.failed.connect(self._on_failed)
-        w.log.connect(self.log)
-        w.parameters_counted.connect(self.panel.set_parameter_count)
-        w.download_progress.connect(self.message.download_progress)
-        w.download_finished.connect(self._on_downloaded)
-        w.data_arrays.connect(self.tool_tabs.set_data)
-        w.weights_ready.connect(self.tool_tabs.epoch_weights)
-        w.run_saved.connect(self.tool_tabs.run_saved)
         applog.get().info("loading PyTorch in the background")
-        w.load(self.panel.config().data_dir)  # torch imports in the worker from here on
+        self.session.load(self.panel.config().data_dir)  # torch imports in the worker from here on
         from gui.plots import TrainingPlots   # meanwhile pyqtgraph imports here
         self.plots = TrainingPlots()
         self._plot_layout.replaceWidget(self.plot_placeholder, self.plots)
@@ -190,7 +210,7 @@ class MainWindow(QMainWindow):
 
     # -- controls --------------------------------------------------------------------------------
     def start(self) -> None:
-        if self.phase != IDLE:
+        if not self.session.can_start:
             return
         config = self.panel.config()
         store.save_experiment(self.settings, self.panel.state())
@@ -200,55 +220,40 @@ class MainWindow(QMainWindow):
         self.log(f"— New run: {config.model}, {config.epochs} epochs, batch {config.batch_size}, "
                  f"{config.optimizer} lr {config.lr:g}, hidden {config.hidden_units}, "
                  f"seed {config.seed}, device {config.device}")
-        self.can_continue = False
-        self._set_phase(STARTING)
+        self.session.start(config)
         self.status.busy("Preparing the model and data…")
-        self.host.worker.start(config)
 
     def toggle_pause(self) -> None:
-        if self.phase == RUNNING:
-            self.host.worker.pause()
-            self._set_phase(PAUSED)
-            self.status.paused(True)
-            self.log("Paused.")
-        elif self.phase == PAUSED:
-            self.host.worker.resume()
-            self._set_phase(RUNNING)
-            self.status.paused(False)
-            self.log("Resumed.")
+        if self.session.toggle_pause():
+            paused = self.phase == PAUSED
+            self.status.paused(paused)
+            self.log("Paused." if paused else "Resumed.")
 
     def stop(self) -> None:
-        if self.phase in (STARTING, RUNNING, PAUSED):
-            self.host.worker.stop()
+        if self.session.stop():
             self.status.paused(False)
-            self._set_phase(STOPPING)
             self.status.state.setText("Stopping after this batch…")
 
     def one_more_epoch(self) -> None:
-        if self.phase != IDLE or not self.can_continue:
-            return
-        self.message.hide()
-        self._set_phase(STARTING)
-        self.host.worker.more(1)
-
-    def _set_phase(self, phase: str) -> None:
-        self.phase = phase
-        self._update_actions()
+        if self.session.can_more:
+            self.message.hide()
+            self.session.one_more_epoch()
 
     def _update_actions(self) -> None:
-        p = self.phase
-        self.start_action.setEnabled(p == IDLE)
-        self.pause_action.setEnabled(p in (RUNNING, PAUSED))
-        self.pause_action.setText("Resume" if p == PAUSED else "Pause")
+        s = self.session
+        paused = s.phase == PAUSED
+        self.start_action.setEnabled(s.can_start)
+        self.pause_action.setEnabled(s.can_pause)
+        self.pause_action.setText("Resume" if paused else "Pause")
         self.pause_action.setIcon(self.style().standardIcon(
-            QStyle.StandardPixmap.SP_MediaPlay if p == PAUSED else QStyle.StandardPixmap.SP_MediaPause))
-        self.stop_action.setEnabled(p in (STARTING, RUNNING, PAUSED))
-        self.more_action.setEnabled(p == IDLE and self.can_continue)
-        self.panel.set_locked(p in (STARTING, RUNNING, PAUSED, STOPPING))
+            QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause))
+        self.stop_action.setEnabled(s.can_stop)
+        self.more_action.setEnabled(s.can_more)
+        self.panel.set_locked(s.in_run)
 
     # -- from the worker -------------------------------------------------------------------------
     def _on_core_ready(self, info) -> None:
-        self.core_info = info
+        # Sent while the phase is still loading; the session goes idle (and ready) right after.
         self.panel.set_core_info(info)
         self.status.set_device(info.auto_device)
         self.log(f"PyTorch {info.torch_version} ready in {info.seconds:.1f} s; "
@@ -259,12 +264,10 @@ class MainWindow(QMainWindow):
                 self.log(self.tool_tabs.history_problem)
                 self.message.show_info(self.tool_tabs.history_problem)
         if self.phase == LOADING:
-            self._set_phase(IDLE)
             if self.panel.task() == "fashion":
                 self.status.busy("Loading Fashion-MNIST…")
             else:
                 self.status.idle("Ready")
-        self.ready.emit()
 
     def _on_data_ready(self, source: str) -> None:
         self.data_source = source
@@ -276,8 +279,6 @@ class MainWindow(QMainWindow):
             self.status.idle("Ready")
 
     def _on_run_started(self, info) -> None:
-        if self.phase == STARTING:
-            self._set_phase(RUNNING)
         self.status.run_started(info)
         if self.plots is not None:
             self.plots.set_epochs(info.last_epoch)
@@ -307,7 +308,6 @@ class MainWindow(QMainWindow):
         self.log(epoch_line(ev))
 
     def _on_finished(self, result) -> None:
-        self.can_continue = result.error is None
         acc = "" if result.model_acc is None else f", test acc {result.model_acc:.2f}%"
         loss = f"{result.model_loss:.5f}" if math.isfinite(result.model_loss) else str(result.model_loss)
         how = "Stopped" if result.stopped else "Halted" if result.error else "Finished"
@@ -316,13 +316,11 @@ class MainWindow(QMainWindow):
         self.log(summary)
         if result.error:
             self.message.show_error(result.error)  # the trainer has logged it already
-        self._set_phase(IDLE)
         self.status.finished(result.error or summary)
         if self.plots is not None:
             self.plots.refresh()
-        self.run_ended.emit(result)
 
-    def _on_failed(self, failure) -> None:
+    def _on_failed(self, failure, settled: bool) -> None:
         self.log(failure.message)
         if failure.details:
             self.log(failure.details.rstrip())
@@ -331,14 +329,8 @@ class MainWindow(QMainWindow):
             self.panel.set_data_source("Data: not found")
         else:
             self.message.show_error(failure.message)
-        if failure.during_run:
-            self.can_continue = False  # the worker dropped or spoiled the run
-        if failure.during_run or self.phase in (LOADING, IDLE):
-            # A failed preload while a Start waits in the queue must not re-enable Start.
-            self._set_phase(IDLE if self.core_info is not None else BROKEN)
+        if settled:  # the session went back to idle (or broken)
             self.status.idle("Failed: " + failure.message.splitlines()[0])
-        if failure.during_run:
-            self.run_ended.emit(failure)
 
     def _on_downloaded(self, folder: str) -> None:
         self.log(f"Fashion-MNIST downloaded into {folder}.")
@@ -350,19 +342,14 @@ class MainWindow(QMainWindow):
             return
         self.message.download_started()
         self.log("Downloading Fashion-MNIST…")
-        self.host.worker.download()
+        self.session.download()
 
     def _choose_data_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder holding Fashion-MNIST")
         if folder:
             self.panel.set_data_dir(folder)
             self.message.hide()
-            if self.host is not None:
-                self.host.worker.prepare_data(folder)
-
-    def _want_parameters(self, model_id: str, hidden: int) -> None:
-        if self.host is not None and self.core_info is not None:
-            self.host.worker.count_parameters(model_id, hidden)
+            self.session.prepare_data(folder)
 
     # -- the rest --------------------------------------------------------------------------------
     def log(self, text: str) -> None:
@@ -396,13 +383,13 @@ class MainWindow(QMainWindow):
             self._closing = True
             self.save_settings()
             if self.host is not None:
-                in_run = self.phase in (STARTING, RUNNING, PAUSED, STOPPING)
+                in_run = self.session.in_run
                 if in_run:
                     self.status.state.setText("Stopping…")
                 self._ticker.stop()
-                if not in_run and self.quit_fast is not None and not self.host.close(QUIT_WAIT_MS):
+                if not in_run and self.quit_fast is not None and not self.session.close(QUIT_WAIT_MS):
                     self.quit_fast()  # nothing trained, nothing half-written: settings are saved
-                self.host.close()
+                self.session.close()
             self.tool_tabs.shutdown()
         e.accept()
 
