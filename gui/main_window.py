@@ -10,7 +10,7 @@ import math
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QPlainTextEdit, QScrollArea,
-                               QSplitter, QStyle, QTabWidget, QVBoxLayout, QWidget)
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from core import applog
 from gui import settings as store
@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
 
         actions = install_run_actions(self, self.start, self.toggle_pause, self.stop,
                                       self.one_more_epoch)
+        self._actions = actions
         self.start_action, self.pause_action = actions.start, actions.pause
         self.stop_action, self.more_action = actions.stop, actions.more
         self.run_actions = actions.all()
@@ -240,16 +241,8 @@ class MainWindow(QMainWindow):
             self.session.one_more_epoch()
 
     def _update_actions(self) -> None:
-        s = self.session
-        paused = s.phase == PAUSED
-        self.start_action.setEnabled(s.can_start)
-        self.pause_action.setEnabled(s.can_pause)
-        self.pause_action.setText("Resume" if paused else "Pause")
-        self.pause_action.setIcon(self.style().standardIcon(
-            QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause))
-        self.stop_action.setEnabled(s.can_stop)
-        self.more_action.setEnabled(s.can_more)
-        self.panel.set_locked(s.in_run)
+        self._actions.show_state(self.session)
+        self.panel.set_locked(self.session.in_run)
 
     # -- from the worker -------------------------------------------------------------------------
     def _on_core_ready(self, info) -> None:

@@ -1,11 +1,17 @@
-"""The run controls: Start, Pause, Stop and +1 epoch with their shortcuts, on a toolbar and a Run menu."""
+"""The run controls: Start, Pause, Stop and +1 epoch with their shortcuts, on a toolbar and a Run menu.
+
+They ask the training session (gui/training_session.py) and follow its phase: each is enabled
+when the session allows it, and Pause reads Resume while the run is paused.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QStyle, QToolBar
+
+from gui.training_session import PAUSED
 
 
 @dataclass
@@ -14,9 +20,21 @@ class RunActions:
     pause: QAction
     stop: QAction
     more: QAction
+    pause_icon: QIcon
+    resume_icon: QIcon
 
     def all(self) -> list[QAction]:
         return [self.start, self.pause, self.stop, self.more]
+
+    def show_state(self, session) -> None:
+        """Enable each action as `session` (a TrainingSession) allows it now."""
+        paused = session.phase == PAUSED
+        self.start.setEnabled(session.can_start)
+        self.pause.setEnabled(session.can_pause)
+        self.pause.setText("Resume" if paused else "Pause")
+        self.pause.setIcon(self.resume_icon if paused else self.pause_icon)
+        self.stop.setEnabled(session.can_stop)
+        self.more.setEnabled(session.can_more)
 
 
 def install_run_actions(window: QMainWindow, start, toggle_pause, stop, one_more_epoch) -> RunActions:
@@ -40,7 +58,9 @@ def install_run_actions(window: QMainWindow, start, toggle_pause, stop, one_more
         stop=action("Stop", icon.SP_MediaStop, ["Ctrl+.", "Shift+F5"], stop,
                     "Stop after the current batch"),
         more=action("+1 epoch", icon.SP_MediaSeekForward, ["Ctrl+E", "F7"], one_more_epoch,
-                    "Continue the finished run one more epoch"))
+                    "Continue the finished run one more epoch"),
+        pause_icon=style.standardIcon(icon.SP_MediaPause),
+        resume_icon=style.standardIcon(icon.SP_MediaPlay))
     quit_action = QAction("Quit", window)
     quit_action.setShortcut(QKeySequence.StandardKey.Quit)
     quit_action.triggered.connect(window.close)
