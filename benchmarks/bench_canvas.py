@@ -110,7 +110,7 @@ def main():
     from PySide6.QtWidgets import QApplication
 
     from core.models import build_model
-    from gui.canvas.canvas_panel import CanvasPanel
+    from gui.draw.canvas_panel import CanvasPanel
 
     app = QApplication.instance() or QApplication([])
     panel = CanvasPanel()

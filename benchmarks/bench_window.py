@@ -46,7 +46,7 @@ def _window(settings_dir: str):
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
-    from gui.settings import make_settings
+    from gui.shared.settings import make_settings
     app = QApplication.instance() or QApplication([])
     w = MainWindow(make_settings(Path(settings_dir) / "settings.ini"))
     w.resize(1240, 780)
@@ -110,7 +110,7 @@ def child_window(args) -> dict:
 def child_cycles(args) -> dict:
     from PySide6.QtCore import QTimer
 
-    from gui.worker import running_threads
+    from gui.training.worker import running_threads
     app, w = _window(args.tmp)
     state = {"cycle": 0, "rss": [], "tasks": []}
     out = {"kind": "cycles", "cycles": args.cycles}

@@ -48,8 +48,8 @@ def main() -> None:
     records = [trained(data, m, e) for m, e in RUNS]
 
     from PySide6.QtWidgets import QApplication
-    from gui.eval import export
-    from gui.eval.panel import EvaluationPanel
+    from gui.evaluate import export
+    from gui.evaluate.panel import EvaluationPanel
     app = QApplication.instance() or QApplication(sys.argv)
     panel = EvaluationPanel(seed=1)
     panel.setWindowTitle("TrainDesk evaluation")

@@ -7,7 +7,7 @@ one declaration come
 
 - the dataclass's default and its validate(): `check_all()`, one message naming the CLI flag;
 - the `train` command's flag in its help group (core/cli.py);
-- the setup panel's widget, tooltip, range and visibility (gui/setup_panel.py);
+- the setup panel's widget, tooltip, range and visibility (gui/training/setup_panel.py);
 - restoring remembered values: `Setting.restore()` converts and clamps into the widget's range.
 
 Plain Python and no torch, so the window can read it before its first paint. Adding a setting is
@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping, Optional, Union
 GROUPS = ("Model", "Optimiser", "Schedule", "Data", "Advanced")
 # The setup panel's group boxes, top to bottom; a setting with box=None is on the command line only.
 BOXES = ("Experiment", "Training", "Hardware and data")
-# Widgets with their own handling in the panel; "" picks one from the type (see gui/setup_panel.py).
+# Widgets with their own handling in the panel; "" picks one from the type (see gui/training/setup_panel.py).
 WIDGETS = ("", "check", "model", "device", "folder")
 
 _KEY = "traindesk.setting"

@@ -40,8 +40,8 @@ _LOADED = time.perf_counter()
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gui.error_report import startup_failed
-    from gui.platform_check import problem
+    from gui.shared.error_report import startup_failed
+    from gui.shared.platform_check import problem
 
     signals = _SignalsClose()  # first: a logout during the imports below closes, not kills
     applog.setup("window")
@@ -67,9 +67,9 @@ def _run(argv: list[str], interactive: bool, signals: "_SignalsClose") -> int:
     from PySide6.QtWidgets import QApplication
 
     from core.version import __version__
-    from gui.app_icon import app_icon
-    from gui.error_report import SlotErrors
-    from gui.settings import make_settings
+    from gui.shared.app_icon import app_icon
+    from gui.shared.error_report import SlotErrors
+    from gui.shared.settings import make_settings
 
     # Qt 6 scales for high DPI by itself; pass fractional factors (150%) through unrounded.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
@@ -142,7 +142,10 @@ class _SignalsClose:
         self.received.append(signum)
         applog.get().info("signal %s: closing the window", signum)
         if self.window is not None:
-            self.window.close()
+            # Through the event loop: the handler interrupts whatever Python code the UI thread is
+            # in (say, half-way through starting the worker), where closing would act on half a state.
+            from PySide6.QtCore import QTimer
+            QTimer.singleShot(0, self.window.close)
 
     def attach(self, window) -> None:
         from PySide6.QtCore import QTimer
@@ -155,7 +158,7 @@ def _make_window(settings):
     """The main window; saved settings it cannot use are set aside (kept for a look, not lost)
     and the window opens with the defaults, saying so."""
     from gui.main_window import MainWindow
-    from gui.settings import set_aside
+    from gui.shared.settings import set_aside
 
     problem = None
     if settings.status() != settings.Status.NoError:

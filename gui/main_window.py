@@ -13,14 +13,14 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QPlainTextEdit,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from core import applog
-from gui import settings as store
-from gui.message_bar import MessageBar
-from gui.run_actions import install_run_actions
-from gui.run_status import RunStatus, clock
-from gui.setup_panel import SetupPanel
+from gui.shared import settings as store
+from gui.training.message_bar import MessageBar
+from gui.training.run_actions import install_run_actions
+from gui.training.run_status import RunStatus, clock
+from gui.training.setup_panel import SetupPanel
 from gui.tool_tabs import ToolTabs
 # The run's phases live in the session; named here too for gui/app.py and the tests.
-from gui.training_session import (BROKEN, IDLE, LOADING, PAUSED, RUNNING,  # noqa: F401
+from gui.training.session import (BROKEN, IDLE, LOADING, PAUSED, RUNNING,  # noqa: F401
                                   STARTING, STOPPING, TrainingSession)
 
 QUIT_WAIT_MS = 200  # how long a close waits for a loading worker before quit_fast
@@ -202,7 +202,7 @@ class MainWindow(QMainWindow):
         _import_shared_natives()  # before torch starts loading in the worker's thread
         applog.get().info("loading PyTorch in the background")
         self.session.load(self.panel.config().data_dir)  # torch imports in the worker from here on
-        from gui.plots import TrainingPlots   # meanwhile pyqtgraph imports here
+        from gui.training.plots import TrainingPlots   # meanwhile pyqtgraph imports here
         self.plots = TrainingPlots()
         self._plot_layout.replaceWidget(self.plot_placeholder, self.plots)
         self.plot_placeholder.deleteLater()
@@ -350,7 +350,7 @@ class MainWindow(QMainWindow):
         applog.get().info("%s", text)  # the log file keeps what the window's log showed
 
     def show_about(self):
-        from gui.about_dialog import AboutDialog
+        from gui.shared.about_dialog import AboutDialog
         dialog = AboutDialog(self.core_info, self.data_source, self)
         dialog.open()  # window-modal without a nested event loop
         return dialog
@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
         return self.log_view.toPlainText()
 
     def _apply_theme(self) -> None:
-        from gui import theme
+        from gui.shared import theme
         colors = theme.plot_colors()
         if self.plots is not None:
             self.plots.apply_theme(colors)

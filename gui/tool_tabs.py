@@ -41,8 +41,8 @@ class ToolTabs(QObject):
         if self.built:
             return
         from core.history import RunHistory
-        from gui.canvas.canvas_panel import CanvasPanel
-        from gui.eval.panel import EvaluationPanel
+        from gui.draw.canvas_panel import CanvasPanel
+        from gui.evaluate.panel import EvaluationPanel
         from gui.toy.toy_panel import ToyWorkbench
 
         self.evaluation = EvaluationPanel(lazy=True)  # evaluates when its tab is shown

@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from gui.theme import follow_theme
+from gui.shared.theme import follow_theme
 from gui.toy.curves import CurvePlot
 
 # matplotlib's RdYlBu at eleven stops (plt.cm.RdYlBu, what plot_decision_boundary uses)

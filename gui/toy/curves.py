@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from gui.theme import follow_theme
+from gui.shared.theme import follow_theme
 
 # matplotlib's first two default colours: what the seed notebooks' loss curves are drawn in
 TRAIN_PEN = "#1f77b4"

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from gui.theme import follow_theme
+from gui.shared.theme import follow_theme
 from gui.toy.curves import CurvePlot
 
 # plot_predictions in notebook 01: training data "b", test data "g", predictions "r"

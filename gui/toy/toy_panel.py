@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 
 from core.config import WORKFLOW_DEFAULTS
 from core.models import MODELS
-from gui.elided_label import ElidedLabel
+from gui.shared.elided_label import ElidedLabel
 from gui.toy.circles_view import CirclesView
 from gui.toy.data_panels import CirclesDataPanel, LineDataPanel
 from gui.toy.line_view import LineView

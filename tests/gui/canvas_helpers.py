@@ -24,7 +24,7 @@ def stroke(surface, canvas_points, steps=8):
 
 
 def make_panel(qtbot):
-    from gui.canvas.canvas_panel import CanvasPanel
+    from gui.draw.canvas_panel import CanvasPanel
     panel = CanvasPanel()
     qtbot.addWidget(panel)
     panel.resize(1200, 760)

@@ -39,7 +39,7 @@ def no_thread_left_running():
 
 @pytest.fixture
 def settings(tmp_path):
-    from gui.settings import make_settings
+    from gui.shared.settings import make_settings
     return make_settings(tmp_path / "settings.ini")
 
 

@@ -34,7 +34,7 @@ def trained_run(fashion_small, tmp_path_factory):
 @pytest.fixture
 def panel(qtbot, fashion):
     """An EvaluationPanel alone, on the full test set, with its thread stopped afterwards."""
-    from gui.eval.panel import EvaluationPanel
+    from gui.evaluate.panel import EvaluationPanel
     p = EvaluationPanel(seed=0)
     qtbot.addWidget(p)
     p.resize(1200, 800)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from core.preprocess import to_model_input
-from gui.canvas.draw_surface import Tool
+from gui.draw.draw_surface import Tool
 from gui.jobs import running_threads
 
 from canvas_helpers import make_panel, stroke, wait_for_revision

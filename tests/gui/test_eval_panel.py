@@ -1,7 +1,7 @@
 """The panel alone with real data and a real trained checkpoint: empty states, evaluation, selection."""
 from eval_fixtures import panel, trained_run, wait_evaluated  # noqa: F401 - fixtures
 
-from gui.eval.panel import NO_DATA, NO_MODEL, EvaluationPanel
+from gui.evaluate.panel import NO_DATA, NO_MODEL, EvaluationPanel
 
 
 def test_empty_states_say_what_to_do(qtbot, fashion):

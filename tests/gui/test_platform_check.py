@@ -1,5 +1,5 @@
 """A clear message instead of Qt's abort when the window cannot open."""
-from gui.platform_check import problem
+from gui.shared.platform_check import problem
 
 
 def test_no_display_is_explained():

@@ -23,7 +23,7 @@ class PaintCounter(QObject):
 
 
 def test_live_plot_survives_thousands_of_redraws(qtbot):
-    from gui.plots import TrainingPlots
+    from gui.training.plots import TrainingPlots
 
     plots = TrainingPlots()
     qtbot.addWidget(plots)

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
 
 from core.config import SETTINGS, TrainConfig
 from core.settings_spec import setting
-from gui.setup_panel import SetupPanel
+from gui.training.setup_panel import SetupPanel
 
 
 @dataclass
@@ -110,8 +110,8 @@ def test_saved_settings_keep_the_previous_versions_keys(panel):
 def test_one_declaration_reaches_help_panel_validation_and_saved_settings(
         qtbot, monkeypatch, tmp_path, capsys):
     from core import cli
-    from gui import setup_panel
-    from gui.settings import load_experiment, make_settings, save_experiment
+    from gui.training import setup_panel
+    from gui.shared.settings import load_experiment, make_settings, save_experiment
     monkeypatch.setattr(cli, "TrainConfig", WithDropout)
     monkeypatch.setattr(setup_panel, "TrainConfig", WithDropout)
 

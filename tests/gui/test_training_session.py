@@ -2,8 +2,8 @@
 import pytest
 from PySide6.QtCore import QObject, Slot
 
-from gui.training_session import IDLE, LOADING, PAUSED, RUNNING, STARTING, STOPPING, TrainingSession
-from gui.worker import Failure, running_threads
+from gui.training.session import IDLE, LOADING, PAUSED, RUNNING, STARTING, STOPPING, TrainingSession
+from gui.training.worker import Failure, running_threads
 
 
 class Recorder(QObject):

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from gui.worker import running_threads
+from gui.training.worker import running_threads
 from tests.gui.test_window_run import finished, record
 
 CYCLES = 50

@@ -19,7 +19,7 @@ import sys
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from gui.main_window import MainWindow
-from gui.settings import make_settings
+from gui.shared.settings import make_settings
 w = MainWindow(make_settings(sys.argv[1]))
 def painted():
     heavy = [m for m in ("torch", "torchvision", "pyqtgraph", "core.models", "core.trainer")
@@ -56,7 +56,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from gui.main_window import MainWindow
-from gui.settings import make_settings
+from gui.shared.settings import make_settings
 w = MainWindow(make_settings(sys.argv[1]))
 def close_when_running():
     if w.phase != "running" or w.plots.series["batch_loss"].n < 2:

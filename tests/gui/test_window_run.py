@@ -3,7 +3,7 @@ import pytest
 from PySide6.QtCore import QObject, Qt, Slot
 
 from gui.main_window import IDLE, PAUSED, RUNNING
-from gui.worker import running_threads
+from gui.training.worker import running_threads
 
 
 class Recorder(QObject):

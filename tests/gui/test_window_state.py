@@ -4,7 +4,7 @@ from PySide6.QtGui import QColor, QPalette
 
 from core.config import BatchResult, EpochResult
 from gui.main_window import MainWindow
-from gui.theme import plot_colors
+from gui.shared.theme import plot_colors
 
 
 def test_settings_geometry_and_splitters_persist(qtbot, settings):

@@ -31,7 +31,7 @@ def test_finished_run_reaches_evaluation_canvas_and_history(qtbot, window):
 
 
 def test_sketch_option_reaches_the_config_and_is_remembered(qtbot):
-    from gui.setup_panel import SetupPanel
+    from gui.training.setup_panel import SetupPanel
     panel = SetupPanel()
     qtbot.addWidget(panel)
     assert panel.config().augment == ""

@@ -6,8 +6,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from gui.eval.widgets import NumberTable
-from gui.theme import follow_theme
+from gui.evaluate.widgets import NumberTable
+from gui.shared.theme import follow_theme
 
 COLUMNS = [("model_name", "model_name"), ("model_loss", "model_loss"), ("model_acc", "model_acc"),
            ("training_time", "training_time"), ("epochs", "epochs"), ("device", "device"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.eval_report import EvalReport
-from gui.eval.widgets import RIGHT, WRONG, TileBoard
+from gui.evaluate.widgets import RIGHT, WRONG, TileBoard
 
 
 class PredictionGrid(TileBoard):

@@ -1,6 +1,6 @@
 """The run controls: Start, Pause, Stop and +1 epoch with their shortcuts, on a toolbar and a Run menu.
 
-They ask the training session (gui/training_session.py) and follow its phase: each is enabled
+They ask the training session (gui/training/session.py) and follow its phase: each is enabled
 when the session allows it, and Pause reads Resume while the run is paused.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QStyle, QToolBar
 
-from gui.training_session import PAUSED
+from gui.training.session import PAUSED
 
 
 @dataclass

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gui.eval.widgets import TileBoard
+from gui.evaluate.widgets import TileBoard
 
 
 class DataExplorer(TileBoard):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from gui.canvas.pixel_view import PixelView
+from gui.draw.pixel_view import PixelView
 
 MAP_COLUMNS = 5
 METHOD_TEXT = {"grad-cam": "Grad-CAM (last convolution)", "saliency": "saliency (gradient × input)"}

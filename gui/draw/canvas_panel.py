@@ -12,12 +12,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFileDialog, QHBoxLayout, QLabel,
                                QPushButton, QSlider, QToolButton, QVBoxLayout, QWidget)
 
-from gui.canvas.draw_surface import DrawSurface, Tool
-from gui.canvas.feature_maps import FeatureMapsView
-from gui.canvas.model_grid import ModelGrid, answer_text
-from gui.canvas.pixel_view import PixelView
-from gui.canvas.predict_worker import LivePredictor
-from gui.canvas.prediction_bars import PredictionBars
+from gui.draw.draw_surface import DrawSurface, Tool
+from gui.draw.feature_maps import FeatureMapsView
+from gui.draw.model_grid import ModelGrid, answer_text
+from gui.draw.pixel_view import PixelView
+from gui.draw.predict_worker import LivePredictor
+from gui.draw.prediction_bars import PredictionBars
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 

@@ -8,8 +8,8 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.eval_report import EvalReport
-from gui.elided_label import ElidedLabel
-from gui.theme import follow_theme
+from gui.shared.elided_label import ElidedLabel
+from gui.shared.theme import follow_theme
 
 MODES = [("counts", "Counts"), ("recall", "Row-normalised (recall)"),
          ("precision", "Column-normalised (precision)")]

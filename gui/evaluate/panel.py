@@ -24,16 +24,16 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QProgressBar, QPushButt
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from core.eval_report import EvalReport
-from gui.elided_label import ElidedLabel
-from gui.eval import export
-from gui.eval.class_table import ClassTable
-from gui.eval.comparison import ComparisonView
-from gui.eval.confusion_view import ConfusionView
-from gui.eval.data_explorer import DataExplorer
-from gui.eval.eval_worker import Evaluator, Request
-from gui.eval.gallery import CellGallery
-from gui.eval.prediction_grid import PredictionGrid
-from gui.eval.widgets import StateStack
+from gui.shared.elided_label import ElidedLabel
+from gui.evaluate import export
+from gui.evaluate.class_table import ClassTable
+from gui.evaluate.comparison import ComparisonView
+from gui.evaluate.confusion_view import ConfusionView
+from gui.evaluate.data_explorer import DataExplorer
+from gui.evaluate.eval_worker import Evaluator, Request
+from gui.evaluate.gallery import CellGallery
+from gui.evaluate.prediction_grid import PredictionGrid
+from gui.evaluate.widgets import StateStack
 
 LIVE = "live:"  # key prefix of the model being trained, which has no run record yet
 NO_DATA = "The data set is not loaded yet. Once Fashion-MNIST is loaded, this view fills in."

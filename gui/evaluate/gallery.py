@@ -8,8 +8,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from core.eval_report import EvalReport
-from gui.eval.widgets import RIGHT, WRONG, StateStack, pixmap_from_u8
-from gui.theme import follow_theme
+from gui.evaluate.widgets import RIGHT, WRONG, StateStack, pixmap_from_u8
+from gui.shared.theme import follow_theme
 
 THUMB = 56
 PICK_A_CELL = "Click a cell of the confusion matrix to see its test images here, most confident first."

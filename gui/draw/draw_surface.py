@@ -13,8 +13,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QUndoStack
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.canvas.flood_fill import flood_region
-from gui.canvas.undo_commands import ImageCommand
+from gui.draw.flood_fill import flood_region
+from gui.draw.undo_commands import ImageCommand
 
 SIZE = 280
 UNDO_LIMIT = 200   # 200 strokes x two 77 kB snapshots: at most ~31 MB

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QV
 from core.applog import log_file
 from core.paths import user_data_dir
 from core.version import __version__
-from gui.app_icon import app_icon
+from gui.shared.app_icon import app_icon
 
 
 def _folder_link(path: Path) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.eval_report import EvalReport
-from gui.elided_label import ElidedLabel
-from gui.eval.widgets import NumberTable
+from gui.shared.elided_label import ElidedLabel
+from gui.evaluate.widgets import NumberTable
 
 CLASS_COLUMNS = [("class", "class"), ("precision", "precision"), ("recall", "recall"),
                  ("f1", "F1"), ("support", "support")]

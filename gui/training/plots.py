@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from gui.theme import PlotColors, plot_colors, style_view
+from gui.shared.theme import PlotColors, plot_colors, style_view
 
 # Redraws a second while results come in (none when nothing changes). Every redraw is Python
 # holding the GIL that the training thread needs between its torch calls: 4 a second keeps the

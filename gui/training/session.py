@@ -2,7 +2,7 @@
 
 MainWindow and the run toolbar only connect widgets to a TrainingSession: the session decides
 what Start, Pause, Stop and "+1 epoch" may do in each phase, hands the requests to the worker
-(gui/worker.py), and moves the phase on as the worker's answers come back. Every worker signal is
+(gui/training/worker.py), and moves the phase on as the worker's answers come back. Every worker signal is
 passed on by a signal of the same name on the session, emitted in the UI thread after the session
 has updated its phase, so a receiver sees the session in its new state.
 """
@@ -91,7 +91,7 @@ class TrainingSession(QObject):
         """Make the worker and its thread, and load torch, core and Fashion-MNIST in it."""
         if self.host is not None:
             return
-        from gui.worker import WorkerHost
+        from gui.training.worker import WorkerHost
         self.host = WorkerHost(self)
         w = self.host.worker
         w.core_ready.connect(self._on_core_ready)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.canvas.prediction_bars import PredictionBars
+from gui.draw.prediction_bars import PredictionBars
 
 COLUMNS = 3
 
