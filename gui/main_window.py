@@ -1,7 +1,8 @@
 """TrainDesk's main window: the setup panel, run controls, live plots, log and status bar.
 
 The window paints first and loads later: torch and the data set load in the worker's thread, and
-pyqtgraph (about a second to import) right after the first paint, behind a "loading" state.
+the plots (pyqtgraph) once torch is in, behind a "loading" state; meanwhile this thread stays free
+for a close or Ctrl+Q.
 """
 from __future__ import annotations
 
@@ -202,7 +203,12 @@ class MainWindow(QMainWindow):
         _import_shared_natives()  # before torch starts loading in the worker's thread
         applog.get().info("loading PyTorch in the background")
         self.session.load(self.panel.config().data_dir)  # torch imports in the worker from here on
-        from gui.training.plots import TrainingPlots   # meanwhile pyqtgraph imports here
+        # The plots (pyqtgraph) are built once torch is in (_on_core_ready), not meanwhile: two
+        # imports at once share one interpreter lock, so building them here kept this thread busy
+        # for most of a second, and a Ctrl+Q or close in that time had to wait for it.
+
+    def _build_plots(self) -> None:
+        from gui.training.plots import TrainingPlots
         self.plots = TrainingPlots()
         self._plot_layout.replaceWidget(self.plot_placeholder, self.plots)
         self.plot_placeholder.deleteLater()
@@ -252,6 +258,8 @@ class MainWindow(QMainWindow):
         self.log(f"PyTorch {info.torch_version} ready in {info.seconds:.1f} s; "
                  f"devices found: {', '.join(info.devices)}.")
         if not self._closing:
+            if self.plots is None:
+                self._build_plots()
             self.tool_tabs.build()  # torch is imported now, so building these is quick
             if self.tool_tabs.history_problem:  # said where it is seen, and kept in the log
                 self.log(self.tool_tabs.history_problem)
