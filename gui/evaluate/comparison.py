@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from gui.evaluate.widgets import NumberTable
-from gui.shared.theme import follow_theme
+from gui.evaluate.still_plot import still_plot
 
 COLUMNS = [("model_name", "model_name"), ("model_loss", "model_loss"), ("model_acc", "model_acc"),
            ("training_time", "training_time"), ("epochs", "epochs"), ("device", "device"),
@@ -27,13 +27,7 @@ class ComparisonView(QWidget):
         self.table = NumberTable(COLUMNS)
         self.table.setSelectionMode(NumberTable.SelectionMode.SingleSelection)
         self.table.itemSelectionChanged.connect(self._on_selection)
-        self.chart = pg.PlotWidget()
-        follow_theme(self.chart)
-        item = self.chart.getPlotItem()
-        item.setMenuEnabled(False)
-        item.setMouseEnabled(x=False, y=False)
-        item.hideButtons()
-        item.invertY(True)  # first run on top, as in the table
+        self.chart, item = still_plot()  # first run on top, as in the table
         item.setLabel("bottom", "test accuracy (%)")
         item.setXRange(0, 100, padding=0.02)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=[], width=[])

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 
 from core.eval_report import EvalReport
 from gui.evaluate.widgets import RIGHT, WRONG, StateStack, pixmap_from_u8
-from gui.shared.theme import follow_theme
+from gui.evaluate.still_plot import still_plot
 
 THUMB = 56
 PICK_A_CELL = "Click a cell of the confusion matrix to see its test images here, most confident first."
@@ -27,13 +27,7 @@ class ProbabilityBars(QWidget):
         left.addWidget(self.image)
         left.addWidget(self.caption)
         left.addStretch(1)
-        self.plot = pg.PlotWidget()
-        follow_theme(self.plot)
-        item = self.plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.setMouseEnabled(x=False, y=False)
-        item.hideButtons()
-        item.invertY(True)
+        self.plot, item = still_plot()
         item.setLabel("bottom", "probability")
         item.setXRange(0, 1, padding=0.02)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=[], width=[])
