@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QPlainTextEdit,
 
 from core import applog
 from gui.shared import settings as store
+from gui.shared.native_imports import import_shared_natives
 from gui.training.message_bar import MessageBar
 from gui.training.run_actions import install_run_actions
 from gui.training.run_status import RunStatus, clock
@@ -25,20 +26,6 @@ from gui.training.session import (BROKEN, IDLE, LOADING, PAUSED, RUNNING,  # noq
                                   STARTING, STOPPING, TrainingSession)
 
 QUIT_WAIT_MS = 200  # how long a close waits for a loading worker before quit_fast
-
-
-def _import_shared_natives() -> None:
-    """Import, in this one thread, the compiled modules that both torch (loading in the worker's
-    thread) and pyqtgraph (loading here meanwhile) import. Two threads initialising one of them at
-    once can fail: in the packaged app pyqtgraph's `from cuda.bindings import runtime` raised
-    KeyError 'cuda.bindings.driver' while torch was importing it, and the tabs never loaded. They
-    take about 0.15 s together."""
-    import importlib
-    for name in ("numpy", "cuda.bindings.driver", "cuda.bindings.runtime"):
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - absent (a CPU-only torch) or broken: torch says so itself
-            pass
 
 
 def epoch_line(ev) -> str:
@@ -200,7 +187,7 @@ class MainWindow(QMainWindow):
     def _load(self) -> None:
         if self.host is not None or self._closing:
             return
-        _import_shared_natives()  # before torch starts loading in the worker's thread
+        import_shared_natives()  # before torch starts loading in the worker's thread
         applog.get().info("loading PyTorch in the background")
         self.session.load(self.panel.config().data_dir)  # torch imports in the worker from here on
         # The plots (pyqtgraph) are built once torch is in (_on_core_ready), not meanwhile: two
