@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.kept_files import write_atomic
 from core.paths import resources_dir, xdg_data_home
 
 APP_ID = "traindesk"  # the .desktop file's name, the icon's name and the window's WM_CLASS
@@ -91,18 +91,6 @@ def _split_list(value: str) -> list[str]:
     return [p for p in value.split(";") if p]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; menus and icon caches of other tools read these
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _make_dirs(folder: Path, created: list[Path]) -> None:
     """mkdir -p, noting each folder that did not exist (outermost first)."""
     missing = []
@@ -148,13 +136,13 @@ def install(data_home: Path | None = None) -> Report:
     try:
         for dest, src in icons.items():
             _make_dirs(dest.parent, created)
-            _atomic_write(dest, src.read_bytes())
+            write_atomic(dest, src.read_bytes())
             report.written.append(dest)
         _make_dirs(target.parent, created)
         files = [*report.written, target]
         # TryExec: the menu hides the entry if this interpreter or bundle is removed later.
         text = _desktop_text(report.exec_line, exec_quote(cmd[0]), files, created)
-        _atomic_write(target, text.encode("utf-8"))
+        write_atomic(target, text.encode("utf-8"))
         report.written.append(target)
     except OSError as e:
         raise LauncherError(f"cannot write the launcher into {data_home}: {e}") from e

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import time
 from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from core.kept_files import set_aside as set_aside_file
 
 GEOMETRY = "window/geometry"
 STATE = "window/state"
@@ -58,12 +58,8 @@ def restore_splitters(settings: QSettings, splitters: dict) -> None:
 def set_aside(settings: QSettings, why: str) -> str:
     """Keep a copy of a settings file the window cannot use, start it afresh, and say so."""
     path = Path(settings.fileName())
-    kept = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-    try:
-        shutil.copy2(path, kept)
-        where = f"A copy is kept at {kept}."
-    except OSError:
-        where = "It could not be copied aside."
+    kept = set_aside_file(path, copy=True)
+    where = f"A copy is kept at {kept}." if kept else "It could not be copied aside."
     settings.clear()
     settings.sync()
     return f"The saved settings in {path} {why}; TrainDesk starts with its defaults. {where}"
