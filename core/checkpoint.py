@@ -45,13 +45,18 @@ def _digest(tensors: dict[str, torch.Tensor]) -> str:
         t = tensors[name]
         h.update(name.encode())
         h.update(str(tuple(t.shape)).encode())
-        h.update(t.contiguous().view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        h.update(t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     return h.hexdigest()
 
 
-def save(path: str | Path, model: torch.nn.Module, meta: dict) -> Path:
+TRAIN_PREFIX = "train/"  # tensors a run needs to continue (optimizer state, random streams)
+
+
+def save(path: str | Path, model: torch.nn.Module | dict, meta: dict,
+         extra: dict[str, torch.Tensor] | None = None) -> Path:
     """Write atomically (a temporary file in the same folder, then os.replace), following the
-    user's umask; first remove temporary files killed writers left in that folder."""
+    user's umask; first remove temporary files killed writers left in that folder. `extra`
+    tensors are stored under names starting with TRAIN_PREFIX, beside the weights."""
     path = Path(path)
     if path.suffix != SUFFIX:
         path = path.with_name(path.name + SUFFIX)
@@ -59,7 +64,10 @@ def save(path: str | Path, model: torch.nn.Module, meta: dict) -> Path:
     if path.is_dir():
         raise IsADirectoryError(f"cannot write the checkpoint {path}: a folder has that name")
     remove_stale_temps(path.parent, SUFFIX)
-    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    weights = model if isinstance(model, dict) else model.state_dict()
+    tensors = {k: v.detach().cpu().contiguous() for k, v in weights.items()}
+    for k, v in (extra or {}).items():
+        tensors[TRAIN_PREFIX + k] = v.detach().cpu().contiguous()
     full_meta = {"format": FORMAT, "version": VERSION, "saved": time.strftime("%Y-%m-%dT%H:%M:%S"),
                  **meta}
     header = {"format": FORMAT, "meta": json.dumps(full_meta), "sha256": _digest(tensors)}
@@ -148,10 +156,24 @@ def _skeleton(path: Path, meta: dict) -> torch.nn.Module:
     return model
 
 
-def load(path: str | Path) -> Checkpoint:
-    """Rebuild the model the metadata describes and load the weights, saying what differs if they don't fit."""
+def read_meta(path: str | Path) -> dict:
+    """The metadata of an intact TrainDesk checkpoint (CheckpointError otherwise)."""
+    return read(path)[1]
+
+
+def split(tensors: dict[str, torch.Tensor]) -> tuple[dict, dict]:
+    """(the model's weights, the training state stored beside them without its prefix)."""
+    n = len(TRAIN_PREFIX)
+    weights = {k: v for k, v in tensors.items() if not k.startswith(TRAIN_PREFIX)}
+    return weights, {k[n:]: v for k, v in tensors.items() if k.startswith(TRAIN_PREFIX)}
+
+
+def load(path: str | Path, with_state: bool = False):
+    """Rebuild the model the metadata describes and load the weights, saying what differs if they
+    don't fit. With `with_state`, returns (Checkpoint, training-state tensors)."""
     path = Path(path)
     tensors, meta = read(path)
+    tensors, state = split(tensors)
     model = _skeleton(path, meta)
     model_id = meta["model_id"]
     expected = {k: (tuple(v.shape), v.dtype) for k, v in model.state_dict().items()}
@@ -169,4 +191,4 @@ def load(path: str | Path) -> Checkpoint:
     # (so loading a checkpoint never moves torch's random stream)
     model.load_state_dict(tensors, assign=True)
     model.eval()
-    return Checkpoint(model, meta)
+    return (Checkpoint(model, meta), state) if with_state else Checkpoint(model, meta)

@@ -10,7 +10,6 @@ import secrets
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 from core import applog
@@ -54,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
         toy.add_argument(f"--line-{flag.replace('_', '-')}", type=kind, dest=f"line_{flag}")
     for flag, (key, kind) in CIRCLES_FLAGS.items():
         toy.add_argument(f"--circles-{flag}", type=kind, dest=f"circles_{key}")
-    t.add_argument("--out", default="runs", help="folder for the checkpoint (default: ./runs)")
+    t.add_argument("--out", default="runs", help="where the run's own folder goes, with its last and "
+                   "best checkpoints (default: ./runs)")
+    t.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in CHECKPOINT up to "
+                   "--epochs epochs in all, exactly as if it had not stopped; the run's own settings "
+                   "apply (--device, --threads and --data-dir may be changed)")
     e = sub.add_parser("evaluate", help="test a checkpoint on the Fashion-MNIST test set")
     e.add_argument("--checkpoint", required=True)
     for spec in settings:
@@ -69,7 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "menu, with its icon; Linux desktops")
     la.add_argument("--uninstall", action="store_true",
                     help="remove exactly what install-launcher added")
+    for module in _command_modules():
+        module.add_parser(sub)
     return p
+
+
+# Commands that live in their own modules: each has add_parser(subparsers) and run(args) -> int,
+# and names its subcommand in COMMAND. Their heavy imports (torch, onnx) happen inside run().
+COMMAND_MODULES = ("core.cli_runs", "core.cli_export")
+
+
+def _command_modules():
+    import importlib
+    return [importlib.import_module(name) for name in COMMAND_MODULES]
 
 
 LINE_FLAGS = {"weight": float, "bias": float, "start": float, "end": float, "step": float,
@@ -142,17 +157,6 @@ def _check_out(folder: Path) -> None:
                       "--out)") from e
 
 
-def _new_checkpoint_path(folder: Path, model: str) -> Path:
-    """A name no other run has: two runs of one model in one second get different files."""
-    from core.checkpoint import SUFFIX
-
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    while True:
-        path = folder / f"{model}-{stamp}-{secrets.token_hex(3)}"
-        if not path.with_name(path.name + SUFFIX).exists():
-            return path
-
-
 # Stop signals for `train`: the first one stops the run like the window's Stop button (finish the
 # batch, save, report) and the exit code says which signal it was; a second one quits at once.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT")
@@ -182,31 +186,54 @@ class _StopOnSignal:
             signal.signal(sig, old)
 
 
+RESUME_MAY_CHANGE = ("device", "threads", "data_dir")  # where it runs, not what it computes
+
+
 def cmd_train(args) -> int:
     from core.device import describe
     from core.models import get_spec
+    from core.recorded_run import RecordedRun
     from core.trainer import Control, Trainer
 
-    task = get_spec(args.model).task
-    config = config_from_args(args, task, log_interval_s=1.0,
-                              line=_given(args, "line_", LINE_FLAGS),
-                              circles=_given(args, "circles_",
-                                             [k for k, _ in CIRCLES_FLAGS.values()]))
-    config.validate()
     out_dir = Path(args.out)
-    _check_out(out_dir)
-    _say(f"Loading data for {args.model} ...")
-    trainer = Trainer(config, control=Control(), log=_say)
-    _say(f"Training {trainer.spec.class_name} on {describe(trainer.device)} "
-         f"for {config.epochs} epochs ({trainer.data.source})")
+    if args.resume:
+        if args.epochs is None:
+            raise Failure("--resume needs --epochs: the number of epochs the run should have in all")
+        overrides = {k: getattr(args, k) for k in RESUME_MAY_CHANGE
+                     if getattr(args, k) != _default(k)}
+        _check_out(out_dir)
+        _say(f"Loading {args.resume} and its data ...")
+        trainer = Trainer.from_checkpoint(args.resume, args.epochs, control=Control(), log=_say,
+                                          overrides=overrides)
+        _say(f"Continuing {trainer.spec.class_name} from epoch {len(trainer.history)}"
+             + (f" (batch {trainer.progress['done']})" if trainer.progress else "")
+             + f" to {args.epochs} on {describe(trainer.device)}")
+    else:
+        task = get_spec(args.model).task
+        config = config_from_args(args, task, log_interval_s=1.0,
+                                  line=_given(args, "line_", LINE_FLAGS),
+                                  circles=_given(args, "circles_",
+                                                 [k for k, _ in CIRCLES_FLAGS.values()]))
+        config.validate()
+        _check_out(out_dir)
+        _say(f"Loading data for {args.model} ...")
+        trainer = Trainer(config, control=Control(), log=_say)
+        _say(f"Training {trainer.spec.class_name} on {describe(trainer.device)} "
+             f"for {config.epochs} epochs ({trainer.data.source})")
+    trainer.config.log_interval_s = 1.0
+    run = RecordedRun(trainer, out_dir, "cli", log=_say)
     with _StopOnSignal(trainer.control) as signals:
-        _train_loop(trainer, config, task)
-        return _finish_train(trainer, out_dir, args.model, signals.signum)
+        _train_loop(run, trainer.config, trainer.task)
+        return _finish_train(run, signals.signum)
 
 
-def _train_loop(trainer, config: TrainConfig, task: str) -> None:
+def _default(name: str):
+    return next(s.default for s in settings_of(TrainConfig) if s.name == name)
+
+
+def _train_loop(run, config: TrainConfig, task: str) -> None:
     clear = "\r\033[K" if sys.stderr.isatty() else ""  # wipe the live batch line on a terminal
-    for ev in trainer.run():
+    for ev in run.events():
         if hasattr(ev, "test_loss"):
             acc = "" if ev.train_acc is None else f" | Train acc: {ev.train_acc:.2f}%"
             tacc = "" if ev.test_acc is None else f" | Test acc: {ev.test_acc:.2f}%"
@@ -223,31 +250,33 @@ def _train_loop(trainer, config: TrainConfig, task: str) -> None:
         print(clear, end="", file=sys.stderr, flush=True)
 
 
-def _finish_train(trainer, out_dir: Path, model: str, signum) -> int:
+def _finish_train(run, signum) -> int:
     """Save what was trained (never untrained weights), report, and pick the exit code."""
     if signum is not None:
         _say(f"{signal.Signals(signum).name}: stopped after the current batch")
-    # After an error the trainer is back on its last good epoch; with none, there is nothing to keep.
-    trained = bool(trainer.history) if trainer.error else trainer.steps > 0
-    path, unsaved = None, ("no epoch finished, so there are no trained weights to keep"
-                           if trainer.error else "no training step ran")
-    if trained:
-        try:
-            path = trainer.save(_new_checkpoint_path(out_dir, model))
-        except OSError as e:  # checked before training, but a disk can still fill up
-            unsaved = f"could not write the checkpoint in {out_dir}: {e.strerror or e}"
-    res = trainer.result(checkpoint=str(path) if path else None)
-    out = {"model_name": res.model_name, "model_loss": _num(res.model_loss),
+    trainer = run.trainer
+    res = run.finish()
+    out = {"run_id": run.run_id, "model_name": res.model_name, "model_loss": _num(res.model_loss),
            "model_acc": _num(res.model_acc), "training_time": res.training_time,
-           "epochs": res.epochs_done, "status": res.status, "checkpoint": res.checkpoint}
+           "epochs": res.epochs_done, "status": res.status, "checkpoint": res.checkpoint,
+           "best_checkpoint": run.best["path"] if run.best else None,
+           "best_epoch": run.best["epoch"] if run.best else None}
+    if trainer.early_stopped:
+        out["early_stopped"] = True
     if res.error:
         out["error"] = res.error
     out.update(res.extra)
     _emit({"result": out})
-    _say(f"Saved {path}" if path else f"Nothing saved: {unsaved}.")  # res.error: logged already
+    trained = bool(trainer.history) if trainer.error else trainer.steps > 0
+    if res.checkpoint:
+        _say(f"Saved {res.checkpoint}" + (f" (best: epoch {run.best['epoch']})" if run.best else ""))
+    else:
+        _say("Nothing saved: " + ("no epoch finished, so there are no trained weights to keep"
+                                  if trainer.error else "no training step ran" if not trained
+                                  else f"the checkpoint could not be written in {run.folder}") + ".")
     if signum is not None:
         return 128 + signum
-    return 1 if res.error or (trained and not path) else 0
+    return 1 if res.error or (trained and not res.checkpoint) else 0
 
 
 def _image_checkpoint(path: str, command: str):
@@ -342,6 +371,7 @@ def main(argv: list[str]) -> int:
     commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
                 "download-data": cmd_download, "models": cmd_models,
                 "install-launcher": cmd_install_launcher}
+    commands.update({m.COMMAND: m.run for m in _command_modules()})
     log = applog.get()
     applog.setup(f"command {args.command}")
     log.info("command line: %s", argv)

@@ -17,6 +17,8 @@ WORKFLOWS = (
 )
 FASHION = ("fashion",)  # settings only the Fashion-MNIST workflow uses
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
+SCHEDULE_NAMES = {"constant": "Constant", "step": "Step", "cosine": "Cosine", "onecycle": "One-cycle"}
+BEST_BY_NAMES = {"test_loss": "Lowest test loss", "test_acc": "Highest test accuracy"}
 DEVICE_NAMES = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA", "mps": "Apple MPS"}
 OPTIMIZERS = tuple(OPTIMIZER_NAMES)
 DEVICES = tuple(DEVICE_NAMES)
@@ -62,6 +64,19 @@ class TrainConfig:
     weight_decay: float = setting(
         0.0, "Weight decay", "pulls the weights towards 0 at each step (L2; decoupled in adamw)",
         "Optimiser", low=0, high=10)
+    momentum: float = setting(
+        0.0, "Momentum", "SGD only: keeps part of the previous step (0 as in the notebooks; 0.9 is "
+        "common)", "Optimiser", low=0, high=0.999)
+    schedule: str = setting(
+        "constant", "LR schedule", "how the learning rate moves over the run: constant (the "
+        "notebooks'), step (x0.1 every --step-epochs), cosine (down to 0), one-cycle (up, then "
+        "down)", "Schedule", choices=SCHEDULE_NAMES)
+    step_epochs: int = setting(
+        1, "Step every (epochs)", "with --schedule step: epochs between two x0.1 drops",
+        "Schedule", low=1, high=100_000)
+    warmup_epochs: float = setting(
+        0.0, "Warm-up (epochs)", "raise the learning rate from 0 over this many epochs first "
+        "(fractions allowed)", "Schedule", low=0, high=100_000, decimals=2)
     hidden_units: int = setting(
         10, "Hidden units", "width of the Fashion-MNIST models' hidden layers (the line and "
         "circles models have fixed widths)", "Model", low=1, high=4096, workflows=FASHION)
@@ -88,6 +103,15 @@ class TrainConfig:
         "each batch's images (silhouettes, outlines) into it, so drawings are read well", "Data",
         choices={a: a or "none" for a in AUGMENTS}, widget="check", noun="augment",
         workflows=FASHION)
+    best_by: str = setting(
+        "test_loss", "Best epoch by", "which test figure picks the best epoch kept beside the last",
+        "Schedule", choices=BEST_BY_NAMES)
+    patience: int = setting(
+        0, "Early stopping patience", "stop when the best-epoch figure has not improved for this "
+        "many epochs; 0 never stops early", "Schedule", low=0, high=100_000)
+    tensorboard: bool = setting(
+        False, "Write TensorBoard logs", "also write TensorBoard event files in the run's folder "
+        "(needs the tensorboard package)", "Advanced", box="Hardware and data")
     sketch_fraction: float = setting(
         SKETCH_FRACTION, "Sketch fraction", "with --augment sketch: share of each batch made "
         "drawing-like", "Data", low=0, above=True, high=1, box=None, workflows=FASHION)
@@ -120,6 +144,8 @@ class BatchResult:
     acc: Optional[float]  # percent, same window; None for regression
     samples_per_s: float
     elapsed: float        # seconds since the run started
+    lr: Optional[float] = None  # the learning rate of this window's last step
+    step: int = 0         # optimiser steps taken in the run so far
 
 
 @dataclass
@@ -132,6 +158,7 @@ class EpochResult:
     test_acc: Optional[float]
     seconds: float        # this epoch, training and testing
     samples_per_s: float
+    lr: Optional[float] = None  # the learning rate of the epoch's last step
 
 
 @dataclass
@@ -148,3 +175,5 @@ class RunResult:
     checkpoint: Optional[str] = None
     extra: dict = field(default_factory=dict)  # e.g. the line's learned weight and bias
     status: str = "finished"        # or "stopped", "halted" (NaN/inf loss), "diverged" (core.doctor)
+    best: Optional[dict] = None     # {"epoch", "value", "by"}: the best epoch so far
+    early_stopped: bool = False     # ended by the patience rule, not by reaching the last epoch

@@ -23,6 +23,8 @@ from core.config import WORKFLOW_DEFAULTS, BatchResult, EpochResult, RunResult, 
 from core.device import (choose_threads, describe, pick_device, remembered_threads,
                          take_problems)
 from core.models import build_model, get_spec
+from core.schedules import lr_at
+from core import train_state
 
 EVAL_BATCH = 1000
 # How raw inputs become model inputs; stored in checkpoints so predictions use the same recipe.
@@ -74,7 +76,10 @@ def load_data(config: TrainConfig):
 
 
 def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
-    kinds = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum,
+                               weight_decay=config.weight_decay)
+    kinds = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
     return kinds[config.optimizer](params, lr=config.lr, weight_decay=config.weight_decay)
 
 
@@ -130,6 +135,15 @@ class Trainer:
         self.steps = 0            # optimizer steps taken: 0 means the weights are untrained
         self._start_loss: Optional[float] = None  # the run's first batch loss: the doctor's yardstick
         self._steps_rising = 0  # steps in a row at chance with a risen loss (core.doctor)
+        self.best: Optional[dict] = None  # {"epoch", "value", "by"} of the best epoch so far
+        self.since_best = 0       # epochs since the best one (early stopping's count)
+        self.early_stopped = False
+        self.on_epoch = None      # called with (trainer, EpochResult, improved) after each epoch
+        # A run stopped mid-epoch: where it was, so a resumed run finishes that epoch exactly
+        # (core/train_state.py saves and restores it).
+        self.progress: Optional[dict] = None
+        self._epoch_order_state: Optional[torch.Tensor] = None
+        self.resumed_from: Optional[str] = None  # the checkpoint this run continues
         self.classes_count = len(self.classes) or {"circles": 2}.get(self.task)  # None: regression
         self._good_state = self._weights_copy()
 
@@ -179,9 +193,11 @@ class Trainer:
 
     # -- loop -------------------------------------------------------------------------------------
     def run(self, epochs: Optional[int] = None) -> Iterator[Event]:
-        """Train `epochs` more epochs (default: the config's), yielding results as they come."""
-        epochs = self.config.epochs if epochs is None else epochs
+        """Train `epochs` more epochs (default: up to the config's count), yielding results as
+        they come."""
+        epochs = self.config.epochs - len(self.history) if epochs is None else epochs
         target = len(self.history) + epochs
+        self.config.epochs = max(self.config.epochs, target)  # the schedule spans the whole run
         self.stopped = False
         for _ in range(epochs):
             if self.error or self.control.checkpoint():
@@ -197,7 +213,7 @@ class Trainer:
             seconds = time.perf_counter() - t0
             self.training_time += seconds
             result = EpochResult(len(self.history) + 1, target, train_loss, train_acc,
-                                 test_loss, test_acc, seconds, seen / max(seconds, 1e-9))
+                                 test_loss, test_acc, seconds, seen / max(seconds, 1e-9), self._lr())
             if not math.isfinite(test_loss):
                 self._halt(f"test loss became {test_loss} after epoch {result.epoch}")
                 return
@@ -213,7 +229,30 @@ class Trainer:
                 return
             self.history.append(result)
             self._good_state = self._weights_copy()
+            improved = self._note_best(result)
+            if self.on_epoch is not None:
+                self.on_epoch(self, result, improved)
             yield result
+            if self.config.patience and self.since_best >= self.config.patience:
+                self.early_stopped = True
+                self.log(f"Early stop after epoch {result.epoch}: {self.config.best_by.replace('_', ' ')} "
+                         f"has not improved for {self.since_best} epochs (best: epoch {self.best['epoch']})")
+                return
+
+    def _note_best(self, result: EpochResult) -> bool:
+        """Track the best epoch by the user's figure; True when this one is the new best."""
+        by = self.config.best_by
+        value = getattr(result, by)
+        if value is None or not math.isfinite(value):
+            by, value = "test_loss", result.test_loss  # regression has no accuracy
+        better = self.best is None or (value > self.best["value"] if by == "test_acc"
+                                       else value < self.best["value"])
+        if better:
+            self.best = {"epoch": result.epoch, "value": value, "by": by}
+            self.since_best = 0
+        else:
+            self.since_best += 1
+        return better
 
     def _steps_per_epoch(self) -> int:
         """Optimiser steps in one epoch: the toy workflows take one full-batch step."""
@@ -224,6 +263,9 @@ class Trainer:
         if self.task != "fashion":
             yield x, y  # the seeds train the toy models on the whole set every epoch
             return
+        if self.progress is not None:  # resuming mid-epoch: draw this epoch's order again
+            self.generator.set_state(self._epoch_order_state)
+        self._epoch_order_state = self.generator.get_state()
         perm = notebook_order(len(x), self.generator).to(self.device)
         # One gather and one conversion per epoch; every batch below is then a view.
         x, y = self._inputs(x[perm]), y[perm]
@@ -243,10 +285,26 @@ class Trainer:
         last_log = t_start = time.perf_counter()
         run_start = t_start - self.training_time
         sketch = self.config.augment == "sketch" and self.task == "fashion"
+        done, earlier = 0, 0.0
+        if self.progress is not None and self.progress["epoch"] == epoch:
+            done, earlier = self.progress["done"], self.progress["elapsed"]
+            loss_sum += self.progress["loss_sum"]
+            correct += self.progress["correct"]
+            seen = self.progress["seen"]
+        elif self.progress is not None:
+            self.progress = None  # from another epoch: not this one's to finish
+        t_start -= earlier
         for b, (xb, yb) in enumerate(self._batches(), start=1):
-            if b > 1 and self.control.checkpoint():
+            if b <= done:
+                continue  # already trained before the run was stopped
+            if b > done + 1 and self.control.checkpoint():
                 self.stopped = True
+                self.progress = {"epoch": epoch, "done": b - 1, "loss_sum": loss_sum.item(),
+                                 "correct": correct.item(), "seen": seen,
+                                 "elapsed": time.perf_counter() - t_start}
                 return "stopped"
+            if self.scheduled:
+                self._set_lr()
             if sketch:
                 xb = sketchify(xb, self.augment_generator, self.config.sketch_fraction)
             logits = model(xb)
@@ -282,12 +340,14 @@ class Trainer:
                 if found:
                     return self._diverged(found, f"at epoch {epoch}, batch {b}")
                 yield BatchResult(epoch, b, batches, mean, self._pct(win_correct.item(), win_seen),
-                                  seen / max(now - t_start, 1e-9), now - run_start)
+                                  seen / max(now - t_start, 1e-9), now - run_start, self._lr(),
+                                  self.steps)
                 win_loss.zero_()
                 win_correct.zero_()
                 win_seen = 0
                 last_log = now
         self._epoch_sums = (loss_sum.item() / seen, self._pct(correct.item(), seen), seen)
+        self.progress = None
         return None
 
     def _pct(self, correct: float, total: int) -> Optional[float]:
@@ -302,6 +362,18 @@ class Trainer:
 
     def _lr(self) -> float:
         return self.optimizer.param_groups[0]["lr"]  # what the steps used, even if changed mid-run
+
+    @property
+    def scheduled(self) -> bool:
+        return self.config.schedule != "constant" or self.config.warmup_epochs > 0
+
+    def _set_lr(self) -> None:
+        """The rate for the next step, from the step count alone (so a resumed run needs no more)."""
+        c = self.config
+        lr = lr_at(self.steps, c.lr, c.schedule, self._steps_per_epoch(), c.epochs, c.step_epochs,
+                   c.warmup_epochs)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
 
     def _default_lr(self) -> float:
         return WORKFLOW_DEFAULTS[self.task]["lr"]
@@ -337,7 +409,13 @@ class Trainer:
         return loss, self._pct(self._correct(logits, y).item(), len(y))
 
     def save(self, path) -> "Path":
+        """Write a checkpoint of the run as it is now, with what it needs to continue."""
         from core import checkpoint
+        return checkpoint.save(path, *self.snapshot())
+
+    def snapshot(self) -> tuple[dict, dict, dict]:
+        """(weights, metadata, training-state tensors), copied: write them later with
+        core.checkpoint.save while training goes on."""
         result = self.result()
         meta = {"model_id": self.config.model, "class_name": self.spec.class_name,
                 "hidden_units": self.config.hidden_units, "task": self.task,
@@ -347,7 +425,48 @@ class Trainer:
                             "training_time": result.training_time, "epochs": result.epochs_done,
                             "device": result.device, **result.extra},
                 "history": [vars(h) for h in self.history]}
-        return checkpoint.save(path, self.model, meta)
+        tensors, meta["train_state"] = train_state.capture(self)
+        copy_ = lambda t: {k: v.detach().to("cpu", copy=True) for k, v in t.items()}  # noqa: E731
+        return copy_(self.model.state_dict()), copy.deepcopy(meta), copy_(tensors)
+
+    @classmethod
+    def from_checkpoint(cls, path, epochs: int, data=None, control: Optional[Control] = None,
+                        log=lambda msg: None, overrides: Optional[dict] = None) -> "Trainer":
+        """A trainer that continues the run saved in `path` up to `epochs` epochs in all.
+        CheckpointError (one line) when the file cannot be continued; nothing is half-loaded."""
+        from core import checkpoint
+        from core.config import EpochResult, TrainConfig
+
+        ckpt, tensors = checkpoint.load(path, with_state=True)
+        meta = ckpt.meta
+        refuse = lambda why: checkpoint.CheckpointError(f"{path} cannot be continued: {why}")  # noqa: E731
+        if not tensors or not isinstance(meta.get("train_state"), dict):
+            raise refuse("it was saved without its training state (by an older TrainDesk)")
+        try:
+            values = dict(meta["config"])
+            values.update(overrides or {})
+            config = TrainConfig.from_dict(values)
+            config.validate()
+            known = {f for f in EpochResult.__dataclass_fields__}
+            history = [EpochResult(**{k: v for k, v in h.items() if k in known})
+                       for h in meta.get("history", [])]
+        except (KeyError, TypeError, ValueError) as e:
+            raise refuse(f"its settings are damaged ({str(e)[:120]})") from None
+        done = len(history)
+        if epochs <= done:
+            raise refuse(f"it has trained {done} epochs already; ask for more than {done} in all")
+        saved_threads = meta["train_state"].get("threads")
+        if config.threads == 0 and isinstance(saved_threads, int) and saved_threads > 0:
+            config.threads = saved_threads  # the same thread count keeps CPU sums in the same order
+        config.epochs = epochs
+        trainer = cls(config, data=data, control=control, log=log)
+        weights = {k: v for k, v in ckpt.model.state_dict().items()}
+        try:
+            train_state.restore(trainer, weights, tensors, meta["train_state"], history)
+        except train_state.StateError as e:
+            raise refuse(str(e)) from None
+        trainer.resumed_from = str(path)
+        return trainer
 
     def result(self, checkpoint: Optional[str] = None) -> RunResult:
         if self.history:
@@ -362,4 +481,4 @@ class Trainer:
         status = self.status if self.error else "stopped" if self.stopped else "finished"
         return RunResult(self.spec.class_name, loss, acc, self.training_time, len(self.history),
                          describe(self.device), self.threads, self.stopped, self.error,
-                         checkpoint, extra, status)
+                         checkpoint, extra, status, self.best, self.early_stopped)

@@ -77,7 +77,7 @@ jq -e '.result.model_acc > 70' <<<"$RESULT" >/dev/null || die "model_acc $ACC is
 CKPT=$(jq -r '.result.checkpoint' <<<"$RESULT")
 [[ $CKPT = /* ]] || CKPT="$TMP/work/$CKPT"
 [[ -f $CKPT && $CKPT == *.safetensors ]] || die "checkpoint $CKPT is missing"
-ls "$TMP/runs"/*.safetensors >/dev/null || die "no .safetensors file in $TMP/runs"
+ls "$TMP/runs"/*/last.safetensors >/dev/null || die "no run folder with last.safetensors in $TMP/runs"
 echo "accuracy $ACC%, checkpoint $(basename "$CKPT")"
 
 step "predict the sample drawing $(basename "$SAMPLE")"

@@ -1,0 +1,131 @@
+"""What a run needs to continue exactly where it stopped, stored inside its checkpoint.
+
+Tensors (optimizer buffers, the random streams) go into the safetensors file beside the weights,
+under core.checkpoint.TRAIN_PREFIX; the rest (step count, the optimizer's settings, the best
+epoch, a mid-epoch position) is plain JSON in the metadata. No pickle anywhere: a resumed run
+reads numbers and tensors, never code. Restoring all of it makes "2 epochs, then continue to 4"
+give the same weights, bit for bit on the CPU, as 4 epochs straight.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import torch
+
+VERSION = 1
+_SCALAR = (int, float, bool, type(None))
+
+
+class StateError(ValueError):
+    """The saved training state does not fit this run; the message is one short reason."""
+
+
+def capture(trainer) -> tuple[dict[str, torch.Tensor], dict]:
+    """(tensors, JSON-able metadata) for `trainer` as it is now."""
+    opt = trainer.optimizer.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    scalars: dict[str, object] = {}
+    for idx, slots in opt["state"].items():
+        for name, value in slots.items():
+            if torch.is_tensor(value):
+                tensors[f"optim/{idx}/{name}"] = value
+            else:
+                scalars[f"{idx}/{name}"] = value
+    tensors["rng/torch"] = torch.get_rng_state()
+    tensors["rng/order"] = trainer.generator.get_state()
+    tensors["rng/augment"] = trainer.augment_generator.get_state()
+    if trainer.progress is not None:
+        tensors["rng/order_epoch_start"] = trainer._epoch_order_state
+    meta = {"version": VERSION, "steps": trainer.steps, "training_time": trainer.training_time,
+            "start_loss": trainer._start_loss, "steps_rising": trainer._steps_rising,
+            "param_groups": opt["param_groups"], "optim_scalars": scalars,
+            "threads": trainer.threads, "best": trainer.best, "since_best": trainer.since_best,
+            "progress": trainer.progress}
+    json.dumps(meta, allow_nan=True)  # fail here, not halfway through writing the file
+    return tensors, meta
+
+
+def restore(trainer, weights: dict, tensors: dict[str, torch.Tensor], meta: dict, history) -> None:
+    """Put a fresh trainer (built from the checkpoint's config) back where the run was.
+    StateError if anything does not fit; the caller then drops this trainer, half-set as it is."""
+    if not isinstance(meta, dict) or meta.get("version") != VERSION:
+        raise StateError("its training state is missing or from another TrainDesk version")
+    try:
+        trainer.model.load_state_dict(weights)  # copies into the live (maybe channels-last) params
+        state: dict[int, dict] = {}
+        for key, value in tensors.items():
+            if key.startswith("optim/"):
+                _, idx, name = key.split("/", 2)
+                state.setdefault(int(idx), {})[name] = value
+        for key, value in _dict(meta.get("optim_scalars")).items():
+            idx, name = key.split("/", 1)
+            if not isinstance(value, _SCALAR):
+                raise StateError(f"optimizer value {key} is not a number")
+            state.setdefault(int(idx), {})[name] = value
+        groups = meta.get("param_groups")
+        if not isinstance(groups, list) or len(groups) != len(trainer.optimizer.param_groups):
+            raise StateError("its optimizer settings do not fit the model")
+        trainer.optimizer.load_state_dict({"state": state, "param_groups": groups})
+        trainer.generator.set_state(tensors["rng/order"])
+        trainer.augment_generator.set_state(tensors["rng/augment"])
+        torch.set_rng_state(tensors["rng/torch"])
+        trainer.steps = _whole(meta.get("steps"), "steps")
+        trainer.training_time = float(_finite(meta.get("training_time"), "training time"))
+        trainer._start_loss = meta.get("start_loss")
+        trainer._steps_rising = _whole(meta.get("steps_rising", 0), "steps rising")
+        trainer.best = _best(meta.get("best"))
+        trainer.since_best = _whole(meta.get("since_best", 0), "epochs since the best")
+        trainer.progress = _progress(meta.get("progress"))
+        if trainer.progress is not None:
+            trainer._epoch_order_state = tensors["rng/order_epoch_start"]
+        trainer.history = list(history)
+    except StateError:
+        raise
+    except (KeyError, ValueError, TypeError, RuntimeError, IndexError) as e:
+        first = (str(e).splitlines() or [type(e).__name__])[0][:160]
+        raise StateError(f"its training state does not fit ({first})") from None
+    trainer._good_state = trainer._weights_copy()
+
+
+def _dict(v) -> dict:
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise StateError("its optimizer values are not a JSON object")
+    return v
+
+
+def _whole(v, what: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise StateError(f"{what} is not a whole number")
+    return v
+
+
+def _finite(v, what: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+        raise StateError(f"{what} is not a number")
+    return v
+
+
+def _best(v):
+    if v is None:
+        return None
+    if not isinstance(v, dict) or v.get("by") not in ("test_loss", "test_acc"):
+        raise StateError("its best epoch is damaged")
+    _whole(v.get("epoch"), "the best epoch")
+    if isinstance(v.get("value"), bool) or not isinstance(v.get("value"), (int, float)):
+        raise StateError("its best value is not a number")
+    return dict(v)
+
+
+def _progress(v):
+    if v is None:
+        return None
+    if not isinstance(v, dict):
+        raise StateError("its mid-epoch position is damaged")
+    for k in ("epoch", "done", "seen"):
+        _whole(v.get(k), f"mid-epoch {k}")
+    for k in ("loss_sum", "correct", "elapsed"):
+        _finite(v.get(k), f"mid-epoch {k}")
+    return dict(v)
