@@ -35,6 +35,7 @@ class RecordedRun:
         self._pending_best = None               # a snapshot of a best epoch not yet written
         self._last_written = 0.0
         self._wrote_last = False
+        self._epoch_written = -1                # how many epochs the last checkpoint written had
         self._curve: list[dict] = []
         self._curve_at = -1.0
         self._flushed_at = time.monotonic()
@@ -97,6 +98,7 @@ class RecordedRun:
         try:
             checkpoint.save(self.last_path, *trainer.snapshot())
             self._wrote_last = True
+            self._epoch_written = len(trainer.history)
             if self._pending_best is not None:
                 best, snap = self._pending_best
                 path = checkpoint.save(self.folder / BEST, *snap)
@@ -106,6 +108,11 @@ class RecordedRun:
         except OSError as e:  # a full disk: say so once per write; training goes on
             self.log(f"Could not write the checkpoint in {self.folder}: {e.strerror or e}")
 
+    def reopen(self) -> None:
+        """The same run trains on (the window's "+1 epoch"): it is running again."""
+        if self.store is not None:
+            self._store(lambda s: s.reopen(self.run_id))
+
     # -- the end ----------------------------------------------------------------------------------
     def finish(self) -> RunResult:
         """Write the final checkpoints and the run's end; the RunResult names the last checkpoint."""
@@ -113,7 +120,7 @@ class RecordedRun:
         # After an error the trainer is back on its last good epoch, which was written when it
         # ended (or is written now); with no epoch at all there is nothing worth keeping.
         trained = bool(t.history) if t.error else t.steps > 0
-        if trained and (not t.error or not self._wrote_last):
+        if trained and (not t.error or self._epoch_written != len(t.history)):
             self._write_checkpoints(t)
         elif self._pending_best is not None:
             self._write_checkpoints(t)

@@ -241,6 +241,13 @@ class RunStore:
                  torch_version, now, now, self.host, os.getpid(), process_start(os.getpid()),
                  folder, source, resumed_from))
 
+    def reopen(self, run_id: str) -> None:
+        """A run that ended trains on in the same process."""
+        with self._tx() as con:
+            con.execute("UPDATE runs SET status='running', ended=NULL, error=NULL, heartbeat=?, "
+                        "host=?, pid=?, pid_start=? WHERE id=?",
+                        (time.time(), self.host, os.getpid(), process_start(os.getpid()), run_id))
+
     def add_epoch(self, run_id: str, epoch: dict, curve: list[dict], checkpoint: Optional[str],
                   best: Optional[dict]) -> None:
         """One finished epoch with the curve points since the last call, in one transaction."""

@@ -157,6 +157,8 @@ class MainWindow(QMainWindow):
         s.data_arrays.connect(self.tool_tabs.set_data)
         s.weights_ready.connect(self.tool_tabs.epoch_weights)
         s.run_saved.connect(self.tool_tabs.run_saved)
+        s.run_recorded.connect(self.tool_tabs.run_recorded)
+        self.tool_tabs.continue_requested.connect(self.continue_run)
 
     # -- construction ----------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -233,6 +235,17 @@ class MainWindow(QMainWindow):
             self.message.hide()
             self.session.one_more_epoch()
 
+    def continue_run(self, checkpoint: str, epochs: int) -> None:
+        """The Runs tab's Continue: train the kept run on from its checkpoint, here."""
+        if not self.session.continue_run(checkpoint, epochs):
+            self.message.show_info("A run is in progress: stop it (or let it finish) before "
+                                   "continuing another one.")
+            return
+        self.message.hide()
+        self.tab_widget.setCurrentIndex(0)  # the Training tab, where its curves come in
+        self.log(f"— Continue: {checkpoint}, up to {epochs} epochs")
+        self.status.busy("Loading the run to continue…")
+
     def _update_actions(self) -> None:
         self._actions.show_state(self.session)
         self.panel.set_locked(self.session.in_run)
@@ -269,7 +282,10 @@ class MainWindow(QMainWindow):
     def _on_run_started(self, info) -> None:
         self.status.run_started(info)
         if self.plots is not None:
+            if info.resumed_from:  # another run than the one on show: its own curves
+                self.plots.clear()
             self.plots.set_epochs(info.last_epoch)
+            self.plots.show_lr(info.scheduled)
         if self.phase == PAUSED:
             self.status.paused(True)
         what = "Continuing" if info.continued else "Training"

@@ -2,13 +2,18 @@
 
 They are built once torch has been imported by the worker (so building them costs the window no
 import time) and fed from the worker's plain-data signals: the data set as numpy arrays, each
-epoch's weights as numpy arrays, and the record of each saved run.
+epoch's weights as numpy arrays, and the record (core.run_store.RunRow) of each saved run.
+
+The Runs tab lists the run history (core.run_store); opening a run there loads its checkpoint into
+the Evaluate and Draw tabs as a newly saved run is, and its Continue button is passed on as
+`continue_requested(checkpoint path, epochs in all)` for the window to start the training.
 """
 from __future__ import annotations
 
 import copy
+from typing import Optional
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QScrollArea, QTabWidget
 
 
@@ -26,12 +31,15 @@ def model_from_weights(w):
 class ToolTabs(QObject):
     """A QObject living on the UI thread, so the worker's signals reach it queued, never directly
     in the worker's thread (as they would for a plain Python callable)."""
+    continue_requested = Signal(str, int)  # checkpoint path, epochs in all: the window trains on
 
     def __init__(self, tabs: QTabWidget):
         super().__init__(tabs)
         self.tabs = tabs
-        self.evaluation = self.canvas = self.toy = None
+        self.evaluation = self.canvas = self.toy = self.runs = None
+        self.store = None
         self.history_problem = None
+        self._pages: dict = {}  # panel -> the scroll area that is its tab
 
     @property
     def built(self) -> bool:
@@ -40,25 +48,36 @@ class ToolTabs(QObject):
     def build(self) -> None:
         if self.built:
             return
-        from core.history import RunHistory
+        from core.run_store import RunStore, StoreError
         from gui.draw.canvas_panel import CanvasPanel
         from gui.evaluate.panel import EvaluationPanel
+        from gui.runs.runs_panel import RunsPanel, is_fashion
         from gui.toy.toy_panel import ToyWorkbench
 
         self.evaluation = EvaluationPanel(lazy=True)  # evaluates when its tab is shown
         self.canvas = CanvasPanel()
         self.toy = ToyWorkbench()
+        self.store = RunStore()
+        self.runs = RunsPanel(self.store)
+        self.runs.open_requested.connect(self.open_run)
+        self.runs.continue_requested.connect(self.continue_requested)
+        # "R&uns": Alt+R is the Run menu's.
         for panel, title in ((self.evaluation, "&Evaluate"), (self.canvas, "&Draw"),
-                             (self.toy, "&Line && circles")):
+                             (self.toy, "&Line && circles"), (self.runs, "R&uns")):
             # In a scroll area: a panel's minimum size must not dictate the window's.
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
             scroll.setWidget(panel)
             self.tabs.addTab(scroll, title)
-        history = RunHistory()
-        self.evaluation.add_runs(history.records)  # what was trained before survives a restart
-        self.history_problem = history.problem
+            self._pages[panel] = scroll
+        try:  # what was trained before survives a restart (a small database: milliseconds)
+            rows = [r for r in self.store.runs() if r.checkpoint and is_fashion(r)]
+            self.history_problem = self.store.problem
+        except StoreError as e:
+            rows, self.history_problem = [], str(e)
+        self.evaluation.add_runs(rows)
+        self.runs.refresh()
 
     @Slot(object)
     def set_data(self, arrays) -> None:
@@ -78,28 +97,84 @@ class ToolTabs(QObject):
             self.evaluation.update_live(weights.model_name, model_from_weights(weights))
 
     @Slot(object)
-    def run_saved(self, record) -> None:
-        """A finished run: compare it, and draw for it (its checkpoint is tiny and just written)."""
+    def run_saved(self, row) -> None:
+        """A finished run (a core.run_store.RunRow): compare it, draw for it (its checkpoint is
+        tiny and just written), and list it in the Runs tab."""
         if not self.built:
             return
+        self.show_run(row, row.checkpoint)
+        self.runs.refresh()
+
+    @Slot(str)
+    def run_recorded(self, run_id: str) -> None:
+        """A run's end is in the history (any model): the Runs tab lists it as it is now."""
+        if self.built:
+            self.runs.refresh()
+
+    def show_run(self, row, path: Optional[str], best: bool = False, opened: bool = False) -> Optional[str]:
+        """Load the checkpoint at `path` into the Evaluate and Draw tabs for the run `row`; returns
+        why it could not be loaded (one line), or None. `opened`: the user asked for this run, so it
+        is selected in both tabs, and a checkpoint that cannot be loaded changes nothing."""
         from core import checkpoint
 
         try:
-            ckpt = checkpoint.load(record.checkpoint)
-        except checkpoint.CheckpointError:
-            ckpt = None
-        self.evaluation.add_run(record, ckpt.model if ckpt else None)
+            if not path:
+                raise checkpoint.CheckpointError("the run has no checkpoint")
+            ckpt = checkpoint.load(path)
+        except checkpoint.CheckpointError as e:
+            if opened:
+                return str(e)
+            ckpt = None  # a new run is listed anyway; Evaluate says why it cannot be evaluated
+        entry = self.evaluation.entries.get(row.run_id)
+        if entry is None:
+            self.evaluation.add_run(row, ckpt.model if ckpt else None)
+        else:  # listed already (from the history, opened before, or trained on by +1 epoch)
+            if ckpt is not None:
+                entry.model, entry.report = copy.deepcopy(ckpt.model), None
+            if not opened:  # the same run with more epochs: its figures in the comparison too
+                entry.record = row
+                records = self.evaluation.records
+                records[:] = [row if r.run_id == row.run_id else r for r in records]
+                self.evaluation.comparison.set_records(records)
+            self.evaluation.select_run(row.run_id)
         if ckpt is not None:
-            name = f"{record.model_name} ({record.created[11:16]})"
-            # Its own copy: the canvas predicts in its thread while the views evaluate in theirs.
-            self.canvas.add_model(name, copy.deepcopy(ckpt.model), list(ckpt.meta["classes"]))
+            name = canvas_name(row, best)
+            names = [n for n, _ in self.canvas.models]
+            if name not in names:
+                # Its own copy: the canvas predicts in its thread while the views evaluate in theirs.
+                self.canvas.add_model(name, copy.deepcopy(ckpt.model), list(ckpt.meta["classes"]))
+                names.append(name)
+            if opened:
+                self.canvas.select_model(names.index(name))
+        return None
+
+    @Slot(object, str)
+    def open_run(self, row, path: str) -> None:
+        """The Runs tab's Open: the run into Evaluate and Draw, then show Evaluate."""
+        if not self.built:
+            return
+        error = self.show_run(row, path, best=path == row.best_checkpoint and path != row.checkpoint,
+                              opened=True)
+        if error:
+            self.runs.show_message(f"Could not open \u201c{row.title}\u201d: {error}")
+            return
+        self.runs.show_message(f"Opened \u201c{row.title}\u201d ({path}) in the Evaluate and Draw tabs.")
+        self.tabs.setCurrentWidget(self._pages[self.evaluation])
 
     def open_image(self, path: str) -> None:
         if self.built:
-            self.tabs.setCurrentIndex(2)
+            self.tabs.setCurrentWidget(self._pages[self.canvas])
             self.canvas.open_image(path)
 
     def shutdown(self) -> None:
-        for panel in (self.evaluation, self.canvas, self.toy):
+        for panel in (self.evaluation, self.canvas, self.toy, self.runs):
             if panel is not None:
                 panel.shutdown()
+
+
+def canvas_name(row, best: bool = False) -> str:
+    """The model's name on the drawing canvas: the run's own name (else the model and its time)
+    and the epoch of its weights, so one name is one set of weights (a run trained on by +1 epoch
+    is drawn for anew)."""
+    name = getattr(row, "name", "") or f"{row.model_name} ({row.created[11:16]})"
+    return f"{name}, best epoch {row.best_epoch}" if best else f"{name}, epoch {row.epochs}"

@@ -66,14 +66,16 @@ CURVES = {
     "batch_acc": ("acc", "train (per batch, smoothed)", "train accuracy, smoothed", "batch"),
     "train_acc": ("acc", "train", "train accuracy", "train"),
     "test_acc": ("acc", "test", "test accuracy", "test"),
+    "batch_lr": ("lr", "learning rate", "learning rate", "lr"),
 }
+TITLES = {"loss": "Loss", "acc": "Accuracy", "lr": "Learning rate"}
 
 
 class TrainingPlots(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         pg.setConfigOptions(antialias=True)
-        self.plots = {"loss": pg.PlotWidget(), "acc": pg.PlotWidget()}
+        self.plots = {"loss": pg.PlotWidget(), "acc": pg.PlotWidget(), "lr": pg.PlotWidget()}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.legends = {}
@@ -81,14 +83,14 @@ class TrainingPlots(QWidget):
         for key, widget in self.plots.items():
             item = widget.getPlotItem()
             item.setLabel("bottom", "epoch")
-            item.setLabel("left", "loss" if key == "loss" else "accuracy (%)")
+            item.setLabel("left", {"loss": "loss", "acc": "accuracy (%)", "lr": "lr"}[key])
             item.setMenuEnabled(False)
             # Ranges are set by _fit_ranges, in coarse steps: an axis whose range moves must
             # regenerate its ticks and labels (the most expensive part of a frame, and all of it
             # Python holding the GIL the training thread needs), so it should move rarely.
             item.disableAutoRange()
             # Out of the curves' way: loss falls towards the bottom, accuracy climbs to the top.
-            self.legends[key] = item.addLegend(offset=(-10, 10) if key == "loss" else (-10, -10))
+            self.legends[key] = item.addLegend(offset=(-10, -10) if key == "acc" else (-10, 10))
             text = pg.TextItem(anchor=(0, 1))
             text.setZValue(100)
             marker = pg.ScatterPlotItem(size=12)
@@ -99,7 +101,9 @@ class TrainingPlots(QWidget):
             self.hover[key] = (text, marker)
             # Bind the plot now: the signal only says where the mouse is.
             widget.scene().sigMouseMoved.connect(lambda pos, k=key: self._on_mouse(k, pos))
-            layout.addWidget(widget)
+            layout.addWidget(widget, 1 if key == "lr" else 2)
+        # Shown beside the loss only for a run whose rate moves (a schedule or a warm-up).
+        self.plots["lr"].hide()
         self.series = {name: Series() for name in CURVES}
         self.curves = {}
         for name, (plot, label, _, _) in CURVES.items():
@@ -149,6 +153,13 @@ class TrainingPlots(QWidget):
         if ev.acc is not None:
             self.series["batch_acc"].append(x, smooth[1])
             self._dirty.add("batch_acc")
+        if getattr(ev, "lr", None) is not None:
+            self.series["batch_lr"].append(x, ev.lr)
+            self._dirty.add("batch_lr")
+
+    def show_lr(self, visible: bool) -> None:
+        """The learning-rate plot, for runs whose rate changes as they train."""
+        self.plots["lr"].setVisible(visible)
 
     def add_epoch(self, ev) -> None:
         """One per-epoch result (core.config.EpochResult): a point on each epoch curve."""
@@ -200,7 +211,7 @@ class TrainingPlots(QWidget):
         self.colors = colors
         fg = colors.foreground
         for key, widget in self.plots.items():
-            widget.getPlotItem().setTitle("Loss" if key == "loss" else "Accuracy")
+            widget.getPlotItem().setTitle(TITLES[key])
             style_view(widget, colors)  # background, axes, title, legend text
             legend = self.legends[key]
             legend.setBrush(pg.mkBrush(colors.hover_fill))
@@ -216,6 +227,8 @@ class TrainingPlots(QWidget):
             if kind == "batch":
                 curve.setPen(pg.mkPen(colors.batch, width=1.2))
                 curve.setZValue(-1)
+            elif kind == "lr":
+                curve.setPen(pg.mkPen(colors.test, width=1.5))
             else:
                 color = colors.train if kind == "train" else colors.test
                 curve.setPen(pg.mkPen(color, width=2))

@@ -38,6 +38,7 @@ class TrainingSession(QObject):
     data_arrays = Signal(object)
     weights_ready = Signal(object)
     run_saved = Signal(object)
+    run_recorded = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -100,7 +101,7 @@ class TrainingSession(QObject):
         w.failed.connect(self._on_failed)
         for name in ("data_ready", "batch_done", "epoch_done", "log", "parameters_counted",
                      "download_progress", "download_finished", "data_arrays", "weights_ready",
-                     "run_saved"):
+                     "run_saved", "run_recorded"):
             getattr(w, name).connect(getattr(self, name))
         w.load(data_dir)
 
@@ -139,6 +140,15 @@ class TrainingSession(QObject):
             return False
         self._set_phase(STARTING)
         self.host.worker.more(1)
+        return True
+
+    def continue_run(self, checkpoint: str, epochs: int) -> bool:
+        """Continue a kept run from its checkpoint up to `epochs` in all. False: not now."""
+        if not self.can_start:
+            return False
+        self._can_continue = False
+        self._set_phase(STARTING)
+        self.host.worker.continue_from(checkpoint, epochs)
         return True
 
     def download(self) -> bool:

@@ -66,6 +66,8 @@ class RunStarted:
     batch_size: int
     data_source: str
     continued: bool
+    scheduled: bool = False  # the learning rate moves (a schedule or a warm-up)
+    resumed_from: str = ""   # the checkpoint a continued run started from
 
 
 @dataclass
@@ -113,13 +115,15 @@ class TrainWorker(QObject):
     download_finished = Signal(str)              # the folder now holding the data
     data_arrays = Signal(object)         # DataArrays: the loaded data set, for the evaluation views
     weights_ready = Signal(object)       # ModelWeights after each epoch (image models)
-    run_saved = Signal(object)           # core.history.RunRecord of a finished, saved run
+    run_saved = Signal(object)           # core.run_store.RunRow of a finished Fashion-MNIST run
+    run_recorded = Signal(str)           # a run's id, once its end is in the run history
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._control = None
         self._control_cls = None
         self._trainer = None
+        self._recorded = None  # core.recorded_run.RecordedRun of the last run
         self._data_key = None
         self._data = None
         self._last_batch_emit = 0.0
@@ -145,6 +149,10 @@ class TrainWorker(QObject):
     def more(self, epochs: int = 1) -> None:
         """Continue the last run for `epochs` more epochs."""
         self.jobs.submit(self._train, self._new_control(), None, epochs, tag=RUN)
+
+    def continue_from(self, checkpoint: str, epochs: int) -> None:
+        """Continue the run saved in `checkpoint` up to `epochs` epochs in all, as a new run."""
+        self.jobs.submit(self._train, self._new_control(), None, epochs, checkpoint, tag=RUN)
 
     def stop(self) -> None:
         if self._control is not None:
@@ -212,27 +220,27 @@ class TrainWorker(QObject):
                                              d.test_y.numpy(), tuple(d.classes), d.source))
         return self._data
 
-    def _train(self, job, control, config, epochs) -> None:
+    def _train(self, job, control, config, epochs, checkpoint=None) -> None:
         # Closing the window cancels the job: the run stops like the Stop button, and is saved
         # (the window waits for it) before the thread ends.
         job.on_cancel(control.stop)
         from core.config import EpochResult
         from core.models import parameter_count
-        from core.trainer import Trainer
+        from core.paths import runs_dir
+        from core.recorded_run import RecordedRun
 
-        if config is not None:
-            self._trainer = None  # free the previous model before building the next
-            config.validate()
-            from core.models import get_spec
-            data = self._fashion(config.data_dir) if get_spec(config.model).task == "fashion" else None
-            trainer = Trainer(config, data=data, control=control, log=self.log.emit)
+        if config is not None or checkpoint is not None:
+            self._trainer = self._recorded = None  # free the previous model before the next
+            trainer = self._new_trainer(config, control, checkpoint, epochs)
             self._trainer = trainer
-            first, last = 1, config.epochs
+            self._recorded = RecordedRun(trainer, runs_dir(), "window", log=self.log.emit)
+            first, last, epochs = len(trainer.history) + 1, trainer.config.epochs, None
         else:
             trainer = self._trainer
             if trainer is None:
                 raise RuntimeError("there is no run to continue")
             trainer.control = control
+            self._recorded.reopen()
             first = len(trainer.history) + 1
             last = len(trainer.history) + epochs
         from core.device import describe
@@ -241,16 +249,36 @@ class TrainWorker(QObject):
         self.run_started.emit(RunStarted(
             trainer.spec.class_name, describe(trainer.device), trainer.threads,
             parameter_count(trainer.model), first, last, batches, trainer.config.batch_size,
-            trainer.data.source, config is None))
+            trainer.data.source, config is None, trainer.scheduled, checkpoint or ""))
         self._last_batch_emit = 0.0
-        for event in trainer.run(epochs):
+        if checkpoint is not None:
+            for event in trainer.history:  # the epochs it already has, so its curves are whole
+                self.epoch_done.emit(event)
+        for event in self._recorded.events(epochs):
             if isinstance(event, EpochResult):
                 self.epoch_done.emit(event)
                 if trainer.task == "fashion":
                     self.weights_ready.emit(self._weights(trainer, event.epoch))
             else:
                 self._emit_batch(event)
-        self.run_finished.emit(self._save(trainer))
+        self.run_finished.emit(self._save())
+
+    def _new_trainer(self, config, control, checkpoint: Optional[str], epochs):
+        from core.models import get_spec
+        from core.trainer import Trainer
+
+        if checkpoint is not None:  # continue a kept run, on the data it was trained on
+            from core.checkpoint import read_meta
+            saved = read_meta(checkpoint).get("config") or {}
+            fashion = str(saved.get("model", "")).startswith("fashion")
+            data = self._fashion(saved.get("data_dir")) if fashion else None
+            trainer = Trainer.from_checkpoint(checkpoint, epochs, data=data, control=control,
+                                              log=self.log.emit, overrides={"log_interval_s": 0.05})
+            self.log.emit(f"Continuing {checkpoint} from epoch {len(trainer.history)} to {epochs}.")
+            return trainer
+        config.validate()
+        data = self._fashion(config.data_dir) if get_spec(config.model).task == "fashion" else None
+        return Trainer(config, data=data, control=control, log=self.log.emit)
 
     @staticmethod
     def _weights(trainer, epoch: int) -> ModelWeights:
@@ -259,31 +287,23 @@ class TrainWorker(QObject):
         return ModelWeights(trainer.spec.class_name, trainer.config.model,
                             trainer.config.hidden_units, list(trainer.classes), arrays, epoch)
 
-    def _save(self, trainer):
-        """Keep every image-model run that finished an epoch: checkpoint + history record."""
-        result = trainer.result()
-        if trainer.task != "fashion" or not trainer.history:
-            return result
-        from core.history import RunHistory, RunRecord
-        from core.paths import runs_dir
-
-        record = RunRecord.from_run(trainer.config, result)
-        try:
-            path = trainer.save(runs_dir() / record.run_id)
-        except OSError as e:  # a full disk must not lose the run shown in the window
-            self.log.emit(f"Could not save the checkpoint: {e}")
-            return result
-        result = trainer.result(checkpoint=str(path))
-        record.checkpoint = str(path)
-        self.log.emit(f"Saved {path}")
-        try:
-            history = RunHistory()
-            if history.problem:
-                self.log.emit(history.problem)
-            history.add(record)
-        except OSError as e:  # the weights are safe; only the list of runs missed this one
-            self.log.emit(f"The run history was not updated: {e}")
-        self.run_saved.emit(record)
+    def _save(self):
+        """End the run in the history and on disk; a Fashion-MNIST run with weights goes on to
+        the Evaluate and Draw tabs."""
+        recorded = self._recorded
+        result = recorded.finish()
+        if result.checkpoint:
+            self.log.emit(f"Saved {result.checkpoint}")
+        if recorded.store is not None:
+            self.run_recorded.emit(recorded.run_id)
+            if recorded.trainer.task == "fashion" and result.checkpoint:
+                try:
+                    row = recorded.store.get(recorded.run_id)
+                except Exception as e:  # noqa: BLE001 - the run is saved; the tabs just miss it
+                    self.log.emit(f"The run history could not be read back: {e}")
+                    row = None
+                if row is not None:
+                    self.run_saved.emit(row)
         return result
 
     def _emit_batch(self, event) -> None:

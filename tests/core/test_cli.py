@@ -111,7 +111,9 @@ def test_train_prints_epochs_then_result(cli_checkpoint):
     assert set(lines[0]) == {"epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"}
     result = lines[-1]["result"]
     assert result["model_name"] == "FashionMNISTModelV0" and result["model_acc"] > 70
-    assert Path(result["checkpoint"]).parent == out and Path(result["checkpoint"]).is_file()
+    # Each run in a folder of its own under --out, named by its run id
+    ckpt = Path(result["checkpoint"])
+    assert ckpt.parent.parent == out and ckpt.parent.name == result["run_id"] and ckpt.is_file()
     assert result["status"] == "finished" and "error" not in result
     assert "Train loss:" in proc.stderr and "Test acc:" in proc.stderr
 
@@ -220,10 +222,11 @@ def test_unwritable_out_fails_before_any_work(where, tmp_path, capsys):
 
 def test_runs_started_in_the_same_second_keep_their_own_files(tmp_path, capsys, monkeypatch):
     import core.cli
-    monkeypatch.setattr(core.cli.time, "strftime", lambda fmt, *a: "20260101-120000")
+    import core.run_files
+    monkeypatch.setattr(core.run_files.time, "strftime", lambda fmt, *a: "20260101-120000")
     for _ in range(2):
         assert main(["train", "--model", "circles-v0", "--epochs", "2", "--out", str(tmp_path)]) == 0
     paths = [_lines(line)[0]["result"]["checkpoint"]
              for line in capsys.readouterr().out.splitlines() if '"result"' in line]
     assert len(set(paths)) == 2 and all(Path(p).is_file() for p in paths)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(Path(p).name for p in paths)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(Path(p).parent.name for p in paths)

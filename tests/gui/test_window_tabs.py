@@ -1,22 +1,28 @@
 """The window's other tabs are fed by real runs: evaluation, drawing canvas, run history."""
-from core.history import RunHistory
+from core.run_store import RunStore
+
+
+def _kept_fashion_runs():
+    return [r for r in RunStore().runs() if r.checkpoint and r.model_id.startswith("fashion")]
 
 
 def test_finished_run_reaches_evaluation_canvas_and_history(qtbot, window):
     w = window
     assert [w.tab_widget.tabText(i) for i in range(w.tab_widget.count())] == [
-        "&Training", "&Evaluate", "&Draw", "&Line && circles"]
+        "&Training", "&Evaluate", "&Draw", "&Line && circles", "R&uns"]
     w.panel.set_config({"model": "fashion-v0", "epochs": 1, "batch_size": 256})
     qtbot.waitUntil(lambda: w.tool_tabs.evaluation.data is not None, timeout=60000)
     before = len(w.tool_tabs.evaluation.records)  # earlier tests' runs, read from the history
-    assert before == len(RunHistory().records)
+    assert before == len(_kept_fashion_runs())
     models_before = len(w.tool_tabs.canvas.models)
     w.start()
     qtbot.waitUntil(lambda: w.phase == "idle" and "Finished" in w.log_text(), timeout=120000)
     qtbot.waitUntil(lambda: len(w.tool_tabs.evaluation.records) == before + 1, timeout=30000)
     record = w.tool_tabs.evaluation.records[-1]
     assert record.model_name == "FashionMNISTModelV0" and record.epochs == 1
-    assert [r.run_id for r in RunHistory().records][-1] == record.run_id
+    assert [r.run_id for r in _kept_fashion_runs()][-1] == record.run_id
+    row = RunStore().get(record.run_id)
+    assert row.status == "finished" and row.source == "window" and row.best_epoch == 1
     assert "Saved" in w.log_text() and record.checkpoint.endswith(".safetensors")
     assert len(w.tool_tabs.canvas.models) == models_before + 1
     assert w.tool_tabs.canvas.models[-1][0].startswith("FashionMNISTModelV0")
@@ -27,6 +33,13 @@ def test_finished_run_reaches_evaluation_canvas_and_history(qtbot, window):
     w.tab_widget.setCurrentIndex(1)
     qtbot.waitUntil(lambda: entry.report is not None, timeout=60000)
     assert abs(entry.report.accuracy - record.model_acc) < 0.01
+    # Continue from the Runs tab: a new run from the checkpoint, trained here up to 2 epochs
+    w.tool_tabs.continue_requested.emit(record.checkpoint, 2)
+    qtbot.waitUntil(lambda: w.phase == "idle" and w.log_text().count("Finished") == 2, timeout=120000)
+    (resumed,) = [r for r in RunStore().runs() if r.resumed_from == record.checkpoint]
+    assert resumed.status == "finished" and resumed.epochs == 2 and resumed.run_id != record.run_id
+    assert [e["epoch"] for e in RunStore().epochs(resumed.run_id)] == [1, 2]
+    assert list(w.plots.points("test_loss")[0]) == [1, 2]  # the whole run's curve, from epoch 1
     w.close()
 
 
