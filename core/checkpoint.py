@@ -96,7 +96,9 @@ def read(path: str | Path) -> tuple[dict[str, torch.Tensor], dict]:
         raise CheckpointError(f"cannot read {path}: it does not exist") from None
     except OSError as e:
         raise CheckpointError(f"cannot read {path}: {e.strerror or e}") from None
-    if raw[:2] == b"PK" or raw[:1] == b"\x80":
+    # A zip (torch.save) or a bare pickle; a safetensors header length can start with 0x80 too,
+    # but its header then starts with "{" at byte 8.
+    if raw[:2] == b"PK" or (raw[:1] == b"\x80" and raw[8:9] != b"{"):
         raise _refuse(path, "it is a pickle-based PyTorch file (.pt/.pth), which can carry code; "
                             "TrainDesk never unpickles files")
     if len(raw) < 10:
