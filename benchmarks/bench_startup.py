@@ -23,17 +23,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_history(home: Path, n: int) -> None:
-    """N plausible records in the run history's index (checkpoints absent: listing must not need
-    them)."""
+    """N plausible finished runs in the run history, each with 3 epochs and a 120-point curve
+    (checkpoints absent: listing must not need them)."""
+    sys.path.insert(0, str(ROOT))
+    from core.run_store import RunStore
+
     runs = home / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    rows = [{"run_id": f"fashion-v0-bench-{i:05d}", "model_id": "fashion-v0",
-             "model_name": "FashionMNISTModelV0", "model_loss": 0.45 + i * 1e-5,
-             "model_acc": 83.0 + (i % 50) / 100, "training_time": 5.0, "epochs": 3,
-             "device": "cpu", "optimizer": "sgd", "lr": 0.1, "batch_size": 32,
-             "checkpoint": str(runs / f"missing-{i}.safetensors"),
-             "created": "2026-11-30 12:00:00"} for i in range(n)]
-    (runs / "runs.json").write_text(json.dumps(rows))
+    store = RunStore(runs / "runs.sqlite")
+    config = {"model": "fashion-v0", "optimizer": "sgd", "lr": 0.1, "batch_size": 32, "epochs": 3}
+    for i in range(n):
+        run_id = f"fashion-v0-bench-{i:05d}"
+        store.begin(run_id, config, "FashionMNISTModelV0", "cpu", "2.x", None, "bench")
+        for e in (1, 2, 3):
+            curve = [{"step": (e - 1) * 1875 + k * 47, "epoch": e, "loss": 0.5, "acc": 83.0,
+                      "lr": 0.1, "elapsed": e * 5.0} for k in range(40)]
+            store.add_epoch(run_id, {"epoch": e, "train_loss": 0.5, "train_acc": 83.0,
+                                     "test_loss": 0.45 + i * 1e-5, "test_acc": 83.0 + (i % 50) / 100,
+                                     "seconds": 5.0, "lr": 0.1}, curve,
+                            str(runs / f"missing-{i}.safetensors"), None)
+        store.finish(run_id, "finished", 0.45 + i * 1e-5, 83.0 + (i % 50) / 100, 15.0, 3,
+                     str(runs / f"missing-{i}.safetensors"), None, None, [])
 
 
 def launch(home: Path, probe: str) -> float:

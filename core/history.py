@@ -1,8 +1,9 @@
-"""The runs a user has trained: one record per run, kept in an index beside the checkpoints.
+"""The old run index, runs.json (TrainDesk 0.2): read once, with these checks, when its runs are
+moved into the SQLite history (core/run_migrate.py, core/run_store.py); nothing writes it any more
+except tests that make one to migrate.
 
-The window's comparison table (the seed's compare_results) reads this, so what was trained
-survives a restart. The index is plain JSON written atomically under a lock; a damaged index is set
-aside, never trusted and never fatal, and a damaged record is left out with the original kept.
+The index is plain JSON written atomically under a lock; a damaged index is set aside, never
+trusted and never fatal, and a damaged record is left out with the original kept.
 """
 from __future__ import annotations
 

@@ -10,11 +10,51 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Optional
 
 import torch
 
 VERSION = 1
 _SCALAR = (int, float, bool, type(None))
+
+
+def resume(trainer_class, path, epochs: int, data=None, control=None, log=lambda msg: None,
+           overrides: Optional[dict] = None):
+    """A trainer that continues the run saved in `path` up to `epochs` epochs in all.
+    CheckpointError (one line) when the file cannot be continued; nothing is half-loaded."""
+    from core import checkpoint
+    from core.config import EpochResult, TrainConfig
+
+    ckpt, tensors = checkpoint.load(path, with_state=True)
+    meta = ckpt.meta
+    refuse = lambda why: checkpoint.CheckpointError(f"{path} cannot be continued: {why}")  # noqa: E731
+    if not tensors or not isinstance(meta.get("train_state"), dict):
+        raise refuse("it was saved without its training state (by an older TrainDesk)")
+    try:
+        values = dict(meta["config"])
+        values.update(overrides or {})
+        config = TrainConfig.from_dict(values)
+        config.validate()
+        known = {f for f in EpochResult.__dataclass_fields__}
+        history = [EpochResult(**{k: v for k, v in h.items() if k in known})
+                   for h in meta.get("history", [])]
+    except (KeyError, TypeError, ValueError) as e:
+        raise refuse(f"its settings are damaged ({str(e)[:120]})") from None
+    done = len(history)
+    if epochs <= done:
+        raise refuse(f"it has trained {done} epochs already; ask for more than {done} in all")
+    saved_threads = meta["train_state"].get("threads")
+    if config.threads == 0 and isinstance(saved_threads, int) and saved_threads > 0:
+        config.threads = saved_threads  # the same thread count keeps CPU sums in the same order
+    config.epochs = epochs
+    trainer = trainer_class(config, data=data, control=control, log=log)
+    weights = {k: v for k, v in ckpt.model.state_dict().items()}
+    try:
+        restore(trainer, weights, tensors, meta["train_state"], history)
+    except StateError as e:
+        raise refuse(str(e)) from None
+    trainer.resumed_from = str(path)
+    return trainer
 
 
 class StateError(ValueError):

@@ -408,7 +408,7 @@ class Trainer:
         loss = self.loss_fn(logits, y).item()
         return loss, self._pct(self._correct(logits, y).item(), len(y))
 
-    def save(self, path) -> "Path":
+    def save(self, path):
         """Write a checkpoint of the run as it is now, with what it needs to continue."""
         from core import checkpoint
         return checkpoint.save(path, *self.snapshot())
@@ -434,39 +434,8 @@ class Trainer:
                         log=lambda msg: None, overrides: Optional[dict] = None) -> "Trainer":
         """A trainer that continues the run saved in `path` up to `epochs` epochs in all.
         CheckpointError (one line) when the file cannot be continued; nothing is half-loaded."""
-        from core import checkpoint
-        from core.config import EpochResult, TrainConfig
-
-        ckpt, tensors = checkpoint.load(path, with_state=True)
-        meta = ckpt.meta
-        refuse = lambda why: checkpoint.CheckpointError(f"{path} cannot be continued: {why}")  # noqa: E731
-        if not tensors or not isinstance(meta.get("train_state"), dict):
-            raise refuse("it was saved without its training state (by an older TrainDesk)")
-        try:
-            values = dict(meta["config"])
-            values.update(overrides or {})
-            config = TrainConfig.from_dict(values)
-            config.validate()
-            known = {f for f in EpochResult.__dataclass_fields__}
-            history = [EpochResult(**{k: v for k, v in h.items() if k in known})
-                       for h in meta.get("history", [])]
-        except (KeyError, TypeError, ValueError) as e:
-            raise refuse(f"its settings are damaged ({str(e)[:120]})") from None
-        done = len(history)
-        if epochs <= done:
-            raise refuse(f"it has trained {done} epochs already; ask for more than {done} in all")
-        saved_threads = meta["train_state"].get("threads")
-        if config.threads == 0 and isinstance(saved_threads, int) and saved_threads > 0:
-            config.threads = saved_threads  # the same thread count keeps CPU sums in the same order
-        config.epochs = epochs
-        trainer = cls(config, data=data, control=control, log=log)
-        weights = {k: v for k, v in ckpt.model.state_dict().items()}
-        try:
-            train_state.restore(trainer, weights, tensors, meta["train_state"], history)
-        except train_state.StateError as e:
-            raise refuse(str(e)) from None
-        trainer.resumed_from = str(path)
-        return trainer
+        return train_state.resume(cls, path, epochs, data=data, control=control, log=log,
+                                  overrides=overrides)
 
     def result(self, checkpoint: Optional[str] = None) -> RunResult:
         if self.history:

@@ -90,6 +90,24 @@ run_logged evaluate 600 "$EXE" evaluate --checkpoint "$CKPT"
 grep '^{' "$TMP/evaluate.out" | jq -e . >/dev/null || die "evaluate printed no JSON" "$TMP/evaluate.out"
 grep '^{' "$TMP/evaluate.out" | tail -n 1 | cut -c 1-300
 
+step "continue the run to 2 epochs (--resume), list it (runs --json)"
+run_logged resume 1200 "$EXE" train --resume "$CKPT" --epochs 2 --out "$TMP/runs"
+RESUMED=$(json_line "$TMP/resume.out" '.result')
+jq -e '.result.epochs == 2 and .result.status == "finished"' <<<"$RESUMED" >/dev/null ||
+    die "the resumed run did not reach 2 epochs" "$TMP/resume.out" "$TMP/resume.err"
+run_logged runs 120 "$EXE" runs --json
+jq -e 'length == 2 and (map(.status) | unique) == ["finished"] and (.[1].epochs | length) == 2' \
+    "$TMP/runs.out" >/dev/null || die "runs --json does not list both runs" "$TMP/runs.out"
+echo "resumed: $(jq -c '.result | {epochs, model_acc}' <<<"$RESUMED"); runs --json lists 2 runs"
+
+for FORMAT in torchscript onnx script; do
+    step "export the checkpoint as $FORMAT (checked against TrainDesk's predictions)"
+    run_logged "export-$FORMAT" 600 "$EXE" export --checkpoint "$CKPT" --format "$FORMAT" \
+        --out "$TMP/exported-$FORMAT"
+    json_line "$TMP/export-$FORMAT.out" '.export' | jq -c '.export | {format, bytes, max_abs_diff}'
+    [[ -s $TMP/exported-$FORMAT ]] || die "no $FORMAT file was written" "$TMP/export-$FORMAT.err"
+done
+
 # READY: the window loads torch and the data, builds and shows every tab, prints "ready SECONDS"
 # and quits. SMOKE_WINDOW_PROBE=FIRST_PAINT falls back to the first-paint probe (an app without
 # the READY probe would otherwise keep its window open until the timeout).
