@@ -77,14 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-# Commands that live in their own modules: each has add_parser(subparsers) and run(args) -> int,
-# and names its subcommand in COMMAND. Their heavy imports (torch, onnx) happen inside run().
-COMMAND_MODULES = ("core.cli_runs", "core.cli_export")
-
-
 def _command_modules():
-    import importlib
-    return [importlib.import_module(name) for name in COMMAND_MODULES]
+    """Commands that live in their own modules: each has add_parser(subparsers) and run(args) -> int,
+    and names its subcommand in COMMAND. Their heavy imports (torch, onnx) happen inside run().
+    Imported by name, so that the packaged build's analysis sees them."""
+    from core import cli_export, cli_runs
+    return [cli_runs, cli_export]
 
 
 LINE_FLAGS = {"weight": float, "bias": float, "start": float, "end": float, "step": float,
@@ -192,7 +190,7 @@ RESUME_MAY_CHANGE = ("device", "threads", "data_dir")  # where it runs, not what
 def cmd_train(args) -> int:
     from core.device import describe
     from core.models import get_spec
-    from core.recorded_run import RecordedRun
+    from core.recorded_run import CURVE_EVERY_S, RecordedRun
     from core.trainer import Control, Trainer
 
     out_dir = Path(args.out)
@@ -210,7 +208,7 @@ def cmd_train(args) -> int:
              + f" to {args.epochs} on {describe(trainer.device)}")
     else:
         task = get_spec(args.model).task
-        config = config_from_args(args, task, log_interval_s=1.0,
+        config = config_from_args(args, task, log_interval_s=CURVE_EVERY_S,
                                   line=_given(args, "line_", LINE_FLAGS),
                                   circles=_given(args, "circles_",
                                                  [k for k, _ in CIRCLES_FLAGS.values()]))
@@ -220,7 +218,7 @@ def cmd_train(args) -> int:
         trainer = Trainer(config, control=Control(), log=_say)
         _say(f"Training {trainer.spec.class_name} on {describe(trainer.device)} "
              f"for {config.epochs} epochs ({trainer.data.source})")
-    trainer.config.log_interval_s = 1.0
+    trainer.config.log_interval_s = CURVE_EVERY_S  # the kept curve's resolution
     run = RecordedRun(trainer, out_dir, "cli", log=_say)
     with _StopOnSignal(trainer.control) as signals:
         _train_loop(run, trainer.config, trainer.task)

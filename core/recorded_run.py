@@ -18,7 +18,8 @@ from core.run_files import BEST, LAST, TENSORBOARD, new_run_folder
 from core.run_store import HEARTBEAT_S, RunStore, StoreError
 
 CHECKPOINT_EVERY_S = 5.0
-CURVE_EVERY_S = 0.25  # the per-batch curve kept in the history: at most four points a second
+EPOCHS_EVERY_S = 1.0
+CURVE_EVERY_S = 0.1  # the per-batch curve kept in the history: at most ten points a second
 # What the history calls a trainer's ending: a NaN halt or a divergence is a failed run.
 STATUS = {"finished": "finished", "stopped": "stopped", "halted": "failed", "diverged": "failed"}
 
@@ -37,6 +38,8 @@ class RecordedRun:
         self._wrote_last = False
         self._epoch_written = -1                # how many epochs the last checkpoint written had
         self._curve: list[dict] = []
+        self._epochs: list[dict] = []           # epoch rows not yet in the history
+        self._epochs_at = time.monotonic()
         self._curve_at = -1.0
         self._flushed_at = time.monotonic()
         self.tb = self._tensorboard() if trainer.config.tensorboard else None
@@ -78,20 +81,30 @@ class RecordedRun:
     def _on_epoch(self, trainer, ev: EpochResult, improved: bool) -> None:
         """Called by the trainer after each epoch that passed its checks."""
         if improved:
-            self._pending_best = (trainer.best, trainer.snapshot())
+            self._pending_best = (trainer.best, trainer.state_copy())
         now = time.monotonic()
-        if now - self._last_written >= CHECKPOINT_EVERY_S or ev.epoch == ev.epochs:
+        written = now - self._last_written >= CHECKPOINT_EVERY_S or ev.epoch == ev.epochs
+        if written:
             self._write_checkpoints(trainer)
         if self.tb is not None:
             for name in ("train_loss", "train_acc", "test_loss", "test_acc", "lr"):
                 value = getattr(ev, name)
                 if value is not None:
                     self.tb.add_scalar(f"epoch/{name}", value, ev.epoch)
-            self.tb.flush()
-        if self.store is not None:
-            self._store(lambda s: s.add_epoch(self.run_id, vars(ev), self._take_curve(),
-                                              str(self.last_path) if self._wrote_last else None,
-                                              self.best))
+            if written:
+                self.tb.flush()
+        self._epochs.append(vars(ev))
+        # A toy epoch takes a millisecond: their rows go in together, about once a second.
+        if self.store is not None and (written or ev.epoch == ev.epochs or
+                                       now - self._epochs_at >= EPOCHS_EVERY_S):
+            self._flush_epochs()
+
+    def _flush_epochs(self) -> None:
+        epochs, self._epochs, self._epochs_at = self._epochs, [], time.monotonic()
+        if epochs and self.store is not None:
+            self._store(lambda s: s.add_epochs(self.run_id, epochs, self._take_curve(),
+                                               str(self.last_path) if self._wrote_last else None,
+                                               self.best))
 
     def _write_checkpoints(self, trainer) -> None:
         self._last_written = time.monotonic()
@@ -100,8 +113,8 @@ class RecordedRun:
             self._wrote_last = True
             self._epoch_written = len(trainer.history)
             if self._pending_best is not None:
-                best, snap = self._pending_best
-                path = checkpoint.save(self.folder / BEST, *snap)
+                best, state = self._pending_best
+                path = checkpoint.save(self.folder / BEST, *trainer.snapshot(state))
                 self.best = {"path": str(path), "epoch": best["epoch"], "value": best["value"],
                              "by": best["by"]}
                 self._pending_best = None
@@ -126,6 +139,7 @@ class RecordedRun:
             self._write_checkpoints(t)
         path = str(self.last_path) if self._wrote_last else None
         result = t.result(checkpoint=path)
+        self._flush_epochs()
         if self.tb is not None:
             self.tb.close()
         if self.store is not None:

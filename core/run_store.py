@@ -110,6 +110,18 @@ class RunStore:
         if self._ready:
             return
         try:
+            self._create_or_set_aside()
+        except OSError as e:  # its folder cannot be made (a file in the way, no permission)
+            raise StoreError(f"the run history {self.path} cannot be used ({reason(e)})") from None
+        self._ready = True
+        if self._migrate:
+            from core.run_migrate import migrate_json
+            note = migrate_json(self)
+            if note:
+                self.problem = note if self.problem is None else f"{self.problem} {note}"
+
+    def _create_or_set_aside(self) -> None:
+        try:
             self._create()
         except sqlite3.DatabaseError as e:  # "file is not a database", "malformed", failed check
             if isinstance(e, sqlite3.OperationalError) and not _damaged(e):
@@ -119,12 +131,6 @@ class RunStore:
                 self._create()
             except sqlite3.Error as e2:
                 raise StoreError(f"the run history {self.path} cannot be used ({reason(e2)})") from None
-        self._ready = True
-        if self._migrate:
-            from core.run_migrate import migrate_json
-            note = migrate_json(self)
-            if note:
-                self.problem = note if self.problem is None else f"{self.problem} {note}"
 
     def _create(self) -> None:
         with closing(self._open()) as con:
@@ -168,7 +174,7 @@ class RunStore:
                     con.execute("ROLLBACK")
                     raise
                 con.execute("COMMIT")
-        except sqlite3.Error as e:
+        except (sqlite3.Error, OSError) as e:
             raise StoreError(f"the run history {self.path} could not be written ({reason(e)})") from None
 
     @contextmanager
@@ -177,7 +183,7 @@ class RunStore:
         try:
             with closing(self._open()) as con:
                 yield con
-        except sqlite3.Error as e:
+        except (sqlite3.Error, OSError) as e:
             raise StoreError(f"the run history {self.path} could not be read ({reason(e)})") from None
 
     # -- writing a run --------------------------------------------------------------------------
@@ -203,10 +209,20 @@ class RunStore:
     def add_epoch(self, run_id: str, epoch: dict, curve: list[dict], checkpoint: Optional[str],
                   best: Optional[dict]) -> None:
         """One finished epoch with the curve points since the last call, in one transaction."""
+        self.add_epochs(run_id, [epoch], curve, checkpoint, best)
+
+    def add_epochs(self, run_id: str, epochs: list[dict], curve: list[dict],
+                   checkpoint: Optional[str], best: Optional[dict]) -> None:
+        """Finished epochs (oldest first) with the curve points since the last call, in one
+        transaction."""
+        if not epochs:
+            return
         with self._tx() as con:
-            con.execute("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (run_id, epoch["epoch"], *(_finite_or_none(epoch.get(k)) for k in
-                         ("train_loss", "train_acc", "test_loss", "test_acc", "seconds", "lr"))))
+            con.executemany("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(run_id, e["epoch"], *(_finite_or_none(e.get(k)) for k in
+                              ("train_loss", "train_acc", "test_loss", "test_acc", "seconds", "lr")))
+                             for e in epochs])
+            epoch = epochs[-1]
             self._insert_curve(con, run_id, curve)
             con.execute("UPDATE runs SET epochs_done=?, final_loss=?, final_acc=?, heartbeat=? "
                         "WHERE id=?", (epoch["epoch"], _finite_or_none(epoch.get("test_loss")),

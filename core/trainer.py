@@ -413,21 +413,39 @@ class Trainer:
         from core import checkpoint
         return checkpoint.save(path, *self.snapshot())
 
-    def snapshot(self) -> tuple[dict, dict, dict]:
-        """(weights, metadata, training-state tensors), copied: write them later with
-        core.checkpoint.save while training goes on."""
-        result = self.result()
+    def state_copy(self) -> dict:
+        """The run's state now, copied (small for these models): `snapshot(state)` writes it later
+        as it was, while training goes on (the best epoch's checkpoint)."""
+        tensors, ts = train_state.capture(self)
+        cpu = lambda t: {k: v.detach().to("cpu", copy=True) for k, v in t.items()}  # noqa: E731
+        return {"weights": cpu(self.model.state_dict()), "tensors": cpu(tensors),
+                "train_state": copy.deepcopy(ts), "epochs": len(self.history),
+                "training_time": self.training_time}
+
+    def snapshot(self, state: Optional[dict] = None) -> tuple[dict, dict, dict]:
+        """(weights, metadata, training-state tensors) for core.checkpoint.save: the run now, or
+        as it was when `state` was copied."""
+        state = state or self.state_copy()
+        done = state["epochs"]
+        if done:
+            loss, acc = self.history[done - 1].test_loss, self.history[done - 1].test_acc
+        else:
+            loss, acc = self.evaluate()
+        weights = state["weights"]
+        extra = {}
+        if "linear_layer.weight" in weights:  # the straight line's learned weight and bias
+            extra["learned"] = {"weight": weights["linear_layer.weight"].item(),
+                                "bias": weights["linear_layer.bias"].item()}
         meta = {"model_id": self.config.model, "class_name": self.spec.class_name,
                 "hidden_units": self.config.hidden_units, "task": self.task,
                 "classes": self.classes, "input": INPUT_NORMALISATION.get(self.task),
                 "config": self.config.to_dict(),
-                "metrics": {"model_loss": result.model_loss, "model_acc": result.model_acc,
-                            "training_time": result.training_time, "epochs": result.epochs_done,
-                            "device": result.device, **result.extra},
-                "history": [vars(h) for h in self.history]}
-        tensors, meta["train_state"] = train_state.capture(self)
-        copy_ = lambda t: {k: v.detach().to("cpu", copy=True) for k, v in t.items()}  # noqa: E731
-        return copy_(self.model.state_dict()), copy.deepcopy(meta), copy_(tensors)
+                "metrics": {"model_loss": loss, "model_acc": acc,
+                            "training_time": state["training_time"], "epochs": done,
+                            "device": describe(self.device), **extra},
+                "history": [vars(h) for h in self.history[:done]],
+                "train_state": state["train_state"]}
+        return weights, meta, state["tensors"]
 
     @classmethod
     def from_checkpoint(cls, path, epochs: int, data=None, control: Optional[Control] = None,

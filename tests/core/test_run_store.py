@@ -222,3 +222,19 @@ def test_delete_keeps_files_the_user_put_in_the_folder(tmp_path):
     removed = store.delete("a")
     assert folder / "last.safetensors" in removed and (folder / "my-notes.txt").read_text() == "mine"
     assert store.get("a") is None
+
+
+def test_a_history_that_cannot_be_opened_does_not_stop_a_training(tmp_path, capsys, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "runs").write_text("a file where the runs folder belongs")
+    monkeypatch.setenv("TRAINDESK_DATA_HOME", str(home))
+    assert main(["train", "--model", "circles-v0", "--epochs", "5", "--threads", "1",
+                 "--out", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out.splitlines()[-1])["result"]
+    assert Path(result["checkpoint"]).is_file()
+    assert "This run is not in the run history: the run history" in captured.err
+    assert main(["runs"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: the run history") and "cannot be used" in err[0]
