@@ -215,7 +215,10 @@ class MainWindow(QMainWindow):
             self.plots.clear()
         self.log(f"— New run: {config.model}, {config.epochs} epochs, batch {config.batch_size}, "
                  f"{config.optimizer} lr {config.lr:g}, hidden {config.hidden_units}, "
-                 f"seed {config.seed}, device {config.device}")
+                 f"seed {config.seed}, device {config.device}"
+                 + (f", {config.schedule} schedule" if config.schedule != "constant" else "")
+                 + (f", warm-up {config.warmup_epochs:g} epochs" if config.warmup_epochs else "")
+                 + (f", momentum {config.momentum:g}" if config.momentum else ""))
         self.session.start(config)
         self.status.busy("Preparing the model and data…")
 

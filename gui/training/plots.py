@@ -197,8 +197,15 @@ class TrainingPlots(QWidget):
             if current and current[0] <= lo and hi <= current[1] and (
                     hi - lo) >= (current[1] - current[0]) / 3:
                 continue
-            self._y[key] = nice_range(lo, hi)
-            widget.getPlotItem().setYRange(*self._y[key], padding=0)
+            low, high = nice_range(lo, hi)
+            # Accuracy and the learning rate cannot go below 0 (nor accuracy past 100): no room
+            # for values that cannot happen.
+            if key in ("acc", "lr") and lo >= 0:
+                low = max(low, 0.0)
+            if key == "acc" and hi <= 100:
+                high = min(high, 100.0)
+            self._y[key] = (low, high)
+            widget.getPlotItem().setYRange(*self._y[key], padding=0.02 if key != "loss" else 0)
 
     def points(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """What the plot item `name` shows now."""
@@ -240,7 +247,8 @@ class TrainingPlots(QWidget):
         for key, legend in self.legends.items():
             legend.clear()
         for name, (plot, label, _, _) in CURVES.items():
-            self.legends[plot].addItem(self.curves[name], label)
+            if plot != "lr":  # one curve, named by the plot's title
+                self.legends[plot].addItem(self.curves[name], label)
 
     # -- hover -----------------------------------------------------------------------------------
     def _on_mouse(self, key: str, pos) -> None:
