@@ -23,12 +23,18 @@ class Failure(Exception):
     """An expected failure: one clear line on stderr, exit code 1."""
 
 
+# Under torchrun only rank 0 speaks: the other ranks train silently beside it.
+_SPEAKS = {"on": True}
+
+
 def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    if _SPEAKS["on"]:
+        print(msg, file=sys.stderr, flush=True)
 
 
 def _emit(obj: dict) -> None:
-    print(json.dumps(obj, allow_nan=False), flush=True)
+    if _SPEAKS["on"]:
+        print(json.dumps(obj, allow_nan=False), flush=True)
 
 
 def _num(x):
@@ -55,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         toy.add_argument(f"--circles-{flag}", type=kind, dest=f"circles_{key}")
     t.add_argument("--out", default="runs", help="where the run's own folder goes, with its last and "
                    "best checkpoints (default: ./runs)")
+    t.add_argument("--sweep", metavar="ID", help=argparse.SUPPRESS)  # set by `main.py sweep`
     t.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in CHECKPOINT up to "
                    "--epochs epochs in all, exactly as if it had not stopped; the run's own settings "
                    "apply (--device, --threads and --data-dir may be changed)")
@@ -81,8 +88,8 @@ def _command_modules():
     """Commands that live in their own modules: each has add_parser(subparsers) and run(args) -> int,
     and names its subcommand in COMMAND. Their heavy imports (torch, onnx) happen inside run().
     Imported by name, so that the packaged build's analysis sees them."""
-    from core import cli_export, cli_runs
-    return [cli_runs, cli_export]
+    from core import cli_export, cli_runs, cli_sweep
+    return [cli_runs, cli_export, cli_sweep]
 
 
 LINE_FLAGS = {"weight": float, "bias": float, "start": float, "end": float, "step": float,
@@ -188,6 +195,25 @@ RESUME_MAY_CHANGE = ("device", "threads", "data_dir")  # where it runs, not what
 
 
 def cmd_train(args) -> int:
+    from core import distributed
+
+    if not distributed.launched():
+        return _train(args)
+    distributed.init(args.device or "auto")
+    rank, world = distributed.world()
+    _SPEAKS["on"] = rank == 0
+    _say(f"torchrun: {world} processes ({'NCCL' if distributed.dist.get_backend() == 'nccl' else 'gloo'}), "
+         "each takes its share of every global batch")
+    try:
+        return _train(args, rank)
+    except RuntimeError as e:  # a collective failed: another rank died or cannot be reached
+        first = (str(e).splitlines() or [type(e).__name__])[0][:200]
+        raise Failure(f"rank {rank}: the torchrun job lost one of its processes ({first})") from e
+    finally:
+        distributed.finish()
+
+
+def _train(args, rank: int = 0) -> int:
     from core.device import describe
     from core.models import get_spec
     from core.recorded_run import CURVE_EVERY_S, RecordedRun
@@ -199,7 +225,8 @@ def cmd_train(args) -> int:
             raise Failure("--resume needs --epochs: the number of epochs the run should have in all")
         overrides = {k: getattr(args, k) for k in RESUME_MAY_CHANGE
                      if getattr(args, k) != _default(k)}
-        _check_out(out_dir)
+        if rank == 0:
+            _check_out(out_dir)
         _say(f"Loading {args.resume} and its data ...")
         trainer = Trainer.from_checkpoint(args.resume, args.epochs, control=Control(), log=_say,
                                           overrides=overrides)
@@ -213,13 +240,19 @@ def cmd_train(args) -> int:
                                   circles=_given(args, "circles_",
                                                  [k for k, _ in CIRCLES_FLAGS.values()]))
         config.validate()
-        _check_out(out_dir)
+        if rank == 0:
+            _check_out(out_dir)
         _say(f"Loading data for {args.model} ...")
         trainer = Trainer(config, control=Control(), log=_say)
         _say(f"Training {trainer.spec.class_name} on {describe(trainer.device)} "
              f"for {config.epochs} epochs ({trainer.data.source})")
     trainer.config.log_interval_s = CURVE_EVERY_S  # the kept curve's resolution
-    run = RecordedRun(trainer, out_dir, "cli", log=_say)
+    if rank != 0:  # rank 0 keeps the run; the others only train their share
+        with _StopOnSignal(trainer.control) as signals:
+            for _ in trainer.run():
+                pass
+            return 128 + signals.signum if signals.signum else 1 if trainer.error else 0
+    run = RecordedRun(trainer, out_dir, "sweep" if args.sweep else "cli", log=_say, sweep=args.sweep)
     with _StopOnSignal(trainer.control) as signals:
         _train_loop(run, trainer.config, trainer.task)
         return _finish_train(run, signals.signum)
@@ -271,7 +304,8 @@ def _finish_train(run, signum) -> int:
     else:
         _say("Nothing saved: " + ("no epoch finished, so there are no trained weights to keep"
                                   if trainer.error else "no training step ran" if not trained
-                                  else f"the checkpoint could not be written in {run.folder}") + ".")
+                                  else f"could not write the checkpoint in {run.folder}: "
+                                       f"{run.write_error}") + ".")
     if signum is not None:
         return 128 + signum
     return 1 if res.error or (trained and not res.checkpoint) else 0

@@ -55,7 +55,7 @@ def _as_json(store, r) -> dict:
             "started": r.created, "checkpoint": r.checkpoint, "best_checkpoint": r.best_checkpoint,
             "best_epoch": r.best_epoch, "best_by": r.best_by, "best_value": _num(r.best_value),
             "note": r.note, "error": r.error, "source": r.source, "resumed_from": r.resumed_from,
-            "folder": r.folder, "config": r.config}
+            "folder": r.folder, "sweep": r.sweep, "world_size": r.world_size, "config": r.config}
 
 
 def _cell(r, key: str) -> str:

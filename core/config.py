@@ -77,6 +77,12 @@ class TrainConfig:
     warmup_epochs: float = setting(
         0.0, "Warm-up (epochs)", "raise the learning rate from 0 over this many epochs first "
         "(fractions allowed)", "Schedule", low=0, high=100_000, decimals=2)
+    best_by: str = setting(
+        "test_loss", "Best epoch by", "which test figure picks the best epoch kept beside the last",
+        "Schedule", choices=BEST_BY_NAMES)
+    patience: int = setting(
+        0, "Early stopping patience", "stop when the best-epoch figure has not improved for this "
+        "many epochs; 0 never stops early", "Schedule", low=0, high=100_000)
     hidden_units: int = setting(
         10, "Hidden units", "width of the Fashion-MNIST models' hidden layers (the line and "
         "circles models have fixed widths)", "Model", low=1, high=4096, workflows=FASHION)
@@ -103,12 +109,6 @@ class TrainConfig:
         "each batch's images (silhouettes, outlines) into it, so drawings are read well", "Data",
         choices={a: a or "none" for a in AUGMENTS}, widget="check", noun="augment",
         workflows=FASHION)
-    best_by: str = setting(
-        "test_loss", "Best epoch by", "which test figure picks the best epoch kept beside the last",
-        "Schedule", choices=BEST_BY_NAMES)
-    patience: int = setting(
-        0, "Early stopping patience", "stop when the best-epoch figure has not improved for this "
-        "many epochs; 0 never stops early", "Schedule", low=0, high=100_000)
     tensorboard: bool = setting(
         False, "Write TensorBoard logs", "also write TensorBoard event files in the run's folder "
         "(needs the tensorboard package)", "Advanced", box="Hardware and data")

@@ -15,6 +15,7 @@ from typing import Callable, Iterator, Optional
 from core import checkpoint
 from core.config import BatchResult, EpochResult, RunResult
 from core.run_files import BEST, LAST, TENSORBOARD, new_run_folder
+from core.run_folder import RunFolderWriter
 from core.run_store import HEARTBEAT_S, RunStore, StoreError
 
 CHECKPOINT_EVERY_S = 5.0
@@ -26,7 +27,7 @@ STATUS = {"finished": "finished", "stopped": "stopped", "halted": "failed", "div
 
 class RecordedRun:
     def __init__(self, trainer, base_dir: Path, source: str, store: Optional[RunStore] = None,
-                 log: Callable[[str], None] = lambda msg: None):
+                 log: Callable[[str], None] = lambda msg: None, sweep: Optional[str] = None):
         import torch
 
         self.trainer, self.log, self.source = trainer, log, source
@@ -37,6 +38,7 @@ class RecordedRun:
         self._last_written = 0.0
         self._wrote_last = False
         self._epoch_written = -1                # how many epochs the last checkpoint written had
+        self.write_error: Optional[str] = None  # why the last checkpoint could not be written
         self._curve: list[dict] = []
         self._epochs: list[dict] = []           # epoch rows not yet in the history
         self._epochs_at = time.monotonic()
@@ -44,11 +46,21 @@ class RecordedRun:
         self._flushed_at = time.monotonic()
         self.tb = self._tensorboard() if trainer.config.tensorboard else None
         trainer.on_epoch = self._on_epoch
+        # The folder describes the run by itself, for a window following it (core/run_folder.py).
+        self.metrics = RunFolderWriter(self.folder, {
+            "run_id": self.run_id, "model": trainer.config.model,
+            "model_name": trainer.spec.class_name, "task": trainer.task,
+            "classes": list(trainer.classes), "config": trainer.config.to_dict(),
+            "device": _device(trainer), "torch_version": torch.__version__, "source": source,
+            "started": time.time(), "resumed_from": trainer.resumed_from,
+            "world_size": getattr(trainer, "world_size", 1), "sweep": sweep}, log)
+        for ev in trainer.history:  # a continued run starts with the epochs it already has
+            self.metrics.epoch(vars(ev))
         self.store = store if store is not None else RunStore()
         try:
             self.store.begin(self.run_id, trainer.config.to_dict(), trainer.spec.class_name,
                              _device(trainer), torch.__version__, str(self.folder), source,
-                             trainer.resumed_from)
+                             trainer.resumed_from, sweep, getattr(trainer, "world_size", 1))
             if self.store.problem:
                 log(self.store.problem)
             self._copy_parent()
@@ -67,8 +79,10 @@ class RecordedRun:
     def _batch(self, ev: BatchResult) -> None:
         if ev.elapsed - self._curve_at >= CURVE_EVERY_S or ev.batch == ev.batches:
             self._curve_at = ev.elapsed
-            self._curve.append({"step": ev.step, "epoch": ev.epoch, "loss": ev.loss, "acc": ev.acc,
-                                "lr": ev.lr, "elapsed": ev.elapsed})
+            point = {"step": ev.step, "epoch": ev.epoch, "loss": ev.loss, "acc": ev.acc,
+                     "lr": ev.lr, "elapsed": ev.elapsed}
+            self._curve.append(point)
+            self.metrics.batch(dict(point, batch=ev.batch, batches=ev.batches))
             if self.tb is not None:
                 self.tb.add_scalar("batch/loss", ev.loss, ev.step)
                 if ev.acc is not None:
@@ -94,6 +108,7 @@ class RecordedRun:
             if written:
                 self.tb.flush()
         self._epochs.append(vars(ev))
+        self.metrics.epoch(vars(ev))
         # A toy epoch takes a millisecond: their rows go in together, about once a second.
         if self.store is not None and (written or ev.epoch == ev.epochs or
                                        now - self._epochs_at >= EPOCHS_EVERY_S):
@@ -119,7 +134,8 @@ class RecordedRun:
                              "by": best["by"]}
                 self._pending_best = None
         except OSError as e:  # a full disk: say so once per write; training goes on
-            self.log(f"Could not write the checkpoint in {self.folder}: {e.strerror or e}")
+            self.write_error = f"{e.strerror or e}"
+            self.log(f"Could not write the checkpoint in {self.folder}: {self.write_error}")
 
     def reopen(self) -> None:
         """The same run trains on (the window's "+1 epoch"): it is running again."""
@@ -142,20 +158,18 @@ class RecordedRun:
         self._flush_epochs()
         if self.tb is not None:
             self.tb.close()
+        self.metrics.end({"status": STATUS.get(result.status, "failed"), "model_loss": result.model_loss,
+                          "model_acc": result.model_acc, "training_time": result.training_time,
+                          "epochs": result.epochs_done, "checkpoint": path,
+                          "best_checkpoint": self.best["path"] if self.best else None,
+                          "best_epoch": self.best["epoch"] if self.best else None,
+                          "error": result.error})
         if self.store is not None:
             self._store(lambda s: s.finish(self.run_id, STATUS.get(result.status, "failed"),
                                            result.model_loss, result.model_acc,
                                            result.training_time, result.epochs_done, path,
                                            self.best, result.error, self._take_curve()))
-        if not self._wrote_last:
-            self._remove_empty_folder()
         return result
-
-    def _remove_empty_folder(self) -> None:
-        try:
-            self.folder.rmdir()  # only when empty: nothing was trained, so nothing to keep
-        except OSError:
-            pass
 
     # -- helpers ----------------------------------------------------------------------------------
     def _take_curve(self) -> list[dict]:

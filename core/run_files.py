@@ -43,7 +43,7 @@ def remove_run_files(row) -> list[Path]:
         if logs.is_dir() and not logs.is_symlink():
             shutil.rmtree(logs, ignore_errors=True)
             removed.append(logs)
-        for name in (LAST, BEST):
+        for name in (LAST, BEST, "run.json", "metrics.jsonl"):
             path = folder / name
             if path.is_file():
                 path.unlink()

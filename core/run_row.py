@@ -44,6 +44,8 @@ class RunRow:
     source: str = ""
     resumed_from: Optional[str] = None
     config: dict = field(default_factory=dict)
+    sweep: Optional[str] = None     # the id of the sweep that started it
+    world_size: int = 1             # processes that trained it together (torchrun)
 
     @property
     def title(self) -> str:
@@ -110,4 +112,5 @@ def row_from_db(r) -> RunRow:
         ended=r["ended"], torch_version=_text(r["torch_version"], "torch version"),
         error=_text(r["error"], "error", True), folder=_text(r["folder"], "folder", True),
         source=_text(r["source"], "source"), resumed_from=_text(r["resumed_from"], "resumed from", True),
-        config=config)
+        config=config, sweep=_text(r["sweep"], "sweep", True),
+        world_size=r["world_size"] if is_number(r["world_size"], integer=True) else 1)

@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS runs (
     folder TEXT, checkpoint TEXT, best_checkpoint TEXT, best_epoch INTEGER, best_value REAL,
     final_loss REAL, final_acc REAL, training_time REAL NOT NULL DEFAULT 0,
     epochs_done INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT '', error TEXT,
-    source TEXT NOT NULL DEFAULT '', resumed_from TEXT);
+    source TEXT NOT NULL DEFAULT '', resumed_from TEXT, sweep TEXT,
+    world_size INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS epochs (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL,
     train_loss REAL, train_acc REAL, test_loss REAL, test_acc REAL, seconds REAL, lr REAL,
@@ -52,6 +53,8 @@ CREATE TABLE IF NOT EXISTS curve (
     epoch INTEGER NOT NULL, loss REAL, acc REAL, lr REAL, elapsed REAL,
     PRIMARY KEY (run_id, step));
 """
+# Columns added after the first release of this schema: (name, declaration), added when missing.
+ADDED_COLUMNS = (("sweep", "TEXT"), ("world_size", "INTEGER NOT NULL DEFAULT 1"))
 
 
 class StoreError(Exception):
@@ -142,6 +145,14 @@ class RunStore:
             if check != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {check}")
             con.executescript(SCHEMA)
+            have = {r[1] for r in con.execute("PRAGMA table_info(runs)")}
+            for name, declaration in ADDED_COLUMNS:
+                if name not in have:
+                    try:
+                        con.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
+                    except sqlite3.OperationalError as e:  # another process added it just now
+                        if "duplicate column" not in str(e):
+                            raise
             con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             version = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
             if str(version) != str(SCHEMA_VERSION):
@@ -188,16 +199,17 @@ class RunStore:
 
     # -- writing a run --------------------------------------------------------------------------
     def begin(self, run_id: str, config: dict, model_name: str, device: str, torch_version: str,
-              folder: Optional[str], source: str, resumed_from: Optional[str] = None) -> None:
+              folder: Optional[str], source: str, resumed_from: Optional[str] = None,
+              sweep: Optional[str] = None, world_size: int = 1) -> None:
         now = time.time()
         with self._tx() as con:
             con.execute(
                 "INSERT INTO runs (id, model, model_name, status, config, device, torch_version, "
-                "started, heartbeat, host, pid, pid_start, folder, source, resumed_from) "
-                "VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "started, heartbeat, host, pid, pid_start, folder, source, resumed_from, sweep, "
+                "world_size) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, config.get("model", ""), model_name, json.dumps(config), device,
                  torch_version, now, now, self.host, os.getpid(), process_start(os.getpid()),
-                 folder, source, resumed_from))
+                 folder, source, resumed_from, sweep, int(world_size)))
 
     def reopen(self, run_id: str) -> None:
         """A run that ended trains on in the same process."""

@@ -17,7 +17,7 @@ from typing import Iterator, Optional, Union
 import torch
 from torch import nn
 
-from core import doctor
+from core import distributed, doctor
 from core.augment import sketchify
 from core.config import WORKFLOW_DEFAULTS, BatchResult, EpochResult, RunResult, TrainConfig
 from core.device import (choose_threads, describe, pick_device, remembered_threads,
@@ -27,6 +27,7 @@ from core.schedules import lr_at
 from core import train_state
 
 EVAL_BATCH = 1000
+STOP_CHECK_EVERY = 10  # under torchrun the ranks agree on a stop every this many batches
 # How raw inputs become model inputs; stored in checkpoints so predictions use the same recipe.
 INPUT_NORMALISATION = {"fashion": {"shape": [1, 28, 28], "scale": 1 / 255, "mean": 0.0, "std": 1.0,
                                    "background": "dark"}}
@@ -121,6 +122,14 @@ class Trainer:
         self.channels_last = self.task == "fashion" and config.model == "fashion-v2"
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
+        self.rank, self.world_size = distributed.world()
+        self.train_model = self.model  # what the loop calls: the model, or DDP around it
+        if self.world_size > 1:
+            if self.task == "fashion" and config.batch_size < self.world_size:
+                raise ValueError(f"--batch-size {config.batch_size} is the global batch: it must be at "
+                                 f"least the number of processes ({self.world_size})")
+            from torch.nn.parallel import DistributedDataParallel
+            self.train_model = DistributedDataParallel(self.model)
         self.optimizer = make_optimizer(config, self.model.parameters())
         self.loss_fn = {"fashion": nn.CrossEntropyLoss(), "line": nn.L1Loss(),
                         "circles": nn.BCEWithLogitsLoss()}[self.task]
@@ -168,6 +177,10 @@ class Trainer:
         if self.config.threads > 0:
             torch.set_num_threads(self.config.threads)
             return self.config.threads
+        if self.world_size > 1:  # the ranks on this machine share its cores
+            threads = max(1, distributed.cpu_cores() // distributed.local_world_size())
+            torch.set_num_threads(threads)
+            return threads
         # Probe on a copy so the real model's weights and random stream stay untouched.
         probe = copy.deepcopy(self.model)
         opt = torch.optim.SGD(probe.parameters(), lr=1e-9)
@@ -269,12 +282,19 @@ class Trainer:
         perm = notebook_order(len(x), self.generator).to(self.device)
         # One gather and one conversion per epoch; every batch below is then a view.
         x, y = self._inputs(x[perm]), y[perm]
-        bs = self.config.batch_size
+        bs, r, w = self.config.batch_size, self.rank, self.world_size
         for i in range(0, len(x), bs):
-            yield x[i:i + bs], y[i:i + bs]
+            yield x[i:i + bs][r::w], y[i:i + bs][r::w]  # w == 1: the whole batch
+
+    def _stop_asked(self, b: int) -> bool:
+        """Between batches: has a stop been asked for? Under torchrun all ranks must stop at the
+        same batch, so they agree every STOP_CHECK_EVERY batches (pausing is for the window)."""
+        if self.world_size == 1:
+            return self.control.checkpoint()
+        return b % STOP_CHECK_EVERY == 0 and distributed.any_rank(self.control.stopped, self.device)
 
     def _train_epoch(self, epoch: int, epochs: int):
-        model, opt, loss_fn = self.model, self.optimizer, self.loss_fn
+        model, opt, loss_fn = self.train_model, self.optimizer, self.loss_fn
         model.train()
         batches = self._steps_per_epoch()
         zero = torch.zeros((), device=self.device)
@@ -288,19 +308,23 @@ class Trainer:
         done, earlier = 0, 0.0
         if self.progress is not None and self.progress["epoch"] == epoch:
             done, earlier = self.progress["done"], self.progress["elapsed"]
-            loss_sum += self.progress["loss_sum"]
-            correct += self.progress["correct"]
-            seen = self.progress["seen"]
+            if self.rank == 0:  # the saved sums are the whole job's: counted once
+                loss_sum += self.progress["loss_sum"]
+                correct += self.progress["correct"]
+                seen = self.progress["seen"]
         elif self.progress is not None:
             self.progress = None  # from another epoch: not this one's to finish
         t_start -= earlier
         for b, (xb, yb) in enumerate(self._batches(), start=1):
             if b <= done:
                 continue  # already trained before the run was stopped
-            if b > done + 1 and self.control.checkpoint():
+            if b > done + 1 and self._stop_asked(b):
                 self.stopped = True
-                self.progress = {"epoch": epoch, "done": b - 1, "loss_sum": loss_sum.item(),
-                                 "correct": correct.item(), "seen": seen,
+                sums = [loss_sum.item(), correct.item(), seen]
+                if self.world_size > 1:
+                    sums = distributed.all_sum(sums, self.device)
+                self.progress = {"epoch": epoch, "done": b - 1, "loss_sum": sums[0],
+                                 "correct": sums[1], "seen": int(sums[2]),
                                  "elapsed": time.perf_counter() - t_start}
                 return "stopped"
             if self.scheduled:
@@ -312,11 +336,13 @@ class Trainer:
             finite = torch.isfinite(loss)
             # On the CPU reading the flag costs nothing, so halt before the step that would spoil
             # the weights; on an accelerator it is read at log points to keep the device busy.
-            if on_cpu and not bool(finite):
+            # Under torchrun a rank must not halt alone: the flag is all-reduced at the epoch's end.
+            if on_cpu and self.world_size == 1 and not bool(finite):
                 return self._halt(f"loss became {loss.item()} at epoch {epoch}, batch {b}")
             bad |= ~finite
-            if self._start_loss is None:
-                self._start_loss = loss.item()  # once per run
+            if self._start_loss is None:  # once per run; the job's mean under torchrun
+                self._start_loss = loss.item() if self.world_size == 1 else \
+                    distributed.all_sum([loss.item()], self.device)[0] / self.world_size
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -333,12 +359,13 @@ class Trainer:
             win_seen += n
             now = time.perf_counter()
             if now - last_log >= self.config.log_interval_s or b == batches:
-                if not on_cpu and bool(bad):
-                    return self._halt(f"loss became non-finite at epoch {epoch}, by batch {b}")
                 mean = win_loss.item() / win_seen
-                found = doctor.check_window(mean, self._start_loss, self._lr(), self._default_lr())
-                if found:
-                    return self._diverged(found, f"at epoch {epoch}, batch {b}")
+                if self.world_size == 1:  # log points differ between ranks: judged at the end
+                    if not on_cpu and bool(bad):
+                        return self._halt(f"loss became non-finite at epoch {epoch}, by batch {b}")
+                    found = doctor.check_window(mean, self._start_loss, self._lr(), self._default_lr())
+                    if found:
+                        return self._diverged(found, f"at epoch {epoch}, batch {b}")
                 yield BatchResult(epoch, b, batches, mean, self._pct(win_correct.item(), win_seen),
                                   seen / max(now - t_start, 1e-9), now - run_start, self._lr(),
                                   self.steps)
@@ -346,7 +373,14 @@ class Trainer:
                 win_correct.zero_()
                 win_seen = 0
                 last_log = now
-        self._epoch_sums = (loss_sum.item() / seen, self._pct(correct.item(), seen), seen)
+        total_loss, total_correct = loss_sum.item(), correct.item()
+        if self.world_size > 1:  # the whole job's figures, the same on every rank
+            total_loss, total_correct, seen, any_bad = distributed.all_sum(
+                [total_loss, total_correct, seen, float(bool(bad))], self.device)
+            seen = int(seen)
+            if any_bad:
+                return self._halt(f"loss became non-finite in epoch {epoch}")
+        self._epoch_sums = (total_loss / seen, self._pct(total_correct, seen), seen)
         self.progress = None
         return None
 
@@ -403,10 +437,21 @@ class Trainer:
         return torch.cat(out) if out else torch.empty(0)
 
     def evaluate(self) -> tuple[float, Optional[float]]:
+        if self.world_size > 1:
+            return self._evaluate_shared()
         logits = self.predict_logits(self.data.test_x)
         y = self.data.test_y
         loss = self.loss_fn(logits, y).item()
         return loss, self._pct(self._correct(logits, y).item(), len(y))
+
+    def _evaluate_shared(self) -> tuple[float, Optional[float]]:
+        """Under torchrun each rank tests its share of the test set; the sums are all-reduced."""
+        x, y = self.data.test_x[self.rank::self.world_size], self.data.test_y[self.rank::self.world_size]
+        logits = self.predict_logits(x)
+        loss_sum = self.loss_fn(logits, y).item() * len(y) if len(y) else 0.0
+        correct = self._correct(logits, y).item() if len(y) else 0.0
+        loss_sum, correct, n = distributed.all_sum([loss_sum, correct, len(y)], self.device)
+        return loss_sum / n, self._pct(correct, int(n))
 
     def save(self, path):
         """Write a checkpoint of the run as it is now, with what it needs to continue."""

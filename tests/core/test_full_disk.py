@@ -38,4 +38,8 @@ def test_a_full_disk_while_saving_says_so_and_keeps_what_was_there(tiny_disk, tm
     result = json.loads(out.stdout.strip().splitlines()[-1])["result"]
     assert result["checkpoint"] is None and result["model_acc"] > 70  # the figures still reported
     assert previous.read_bytes() == b"an earlier checkpoint"
-    assert sorted(p.name for p in tiny_disk.iterdir()) == ["earlier-run.safetensors", "filler"]
+    # Besides what was there, only the run's own folder: what the run was, no checkpoint, no
+    # temporary file
+    new = sorted(set(p.name for p in tiny_disk.iterdir()) - {"earlier-run.safetensors", "filler"})
+    assert new == [result["run_id"]]
+    assert {p.name for p in (tiny_disk / new[0]).iterdir()} <= {"run.json", "metrics.jsonl"}

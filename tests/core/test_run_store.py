@@ -238,3 +238,21 @@ def test_a_history_that_cannot_be_opened_does_not_stop_a_training(tmp_path, caps
     assert main(["runs"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: the run history") and "cannot be used" in err[0]
+
+
+def test_a_history_from_before_the_sweep_columns_gains_them(tmp_path):
+    from core.run_store import ADDED_COLUMNS, SCHEMA
+    db = tmp_path / "runs.sqlite"
+    old_schema = SCHEMA.replace(", sweep TEXT,\n    world_size INTEGER NOT NULL DEFAULT 1)", ")")
+    assert "sweep" not in old_schema and ADDED_COLUMNS
+    with sqlite3.connect(db) as con:
+        con.executescript(old_schema)
+        con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        con.execute("INSERT INTO runs (id, model, status, started) VALUES ('old', 'fashion-v0', "
+                    "'finished', 1.0)")
+    store = RunStore(db)
+    (row,) = store.runs()
+    assert row.run_id == "old" and row.sweep is None and row.world_size == 1
+    store.begin("new", {"model": "fashion-v0"}, "V0", "cpu", "2.x", None, "sweep", sweep="s-1",
+                world_size=2)
+    assert store.get("new").sweep == "s-1" and store.get("new").world_size == 2

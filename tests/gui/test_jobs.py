@@ -212,11 +212,11 @@ def test_closing_the_window_mid_job_leaves_no_thread_and_a_whole_file(qtbot, tmp
 def test_closing_the_main_window_mid_run_saves_the_run_and_ends_every_thread(window, qtbot):
     """Training after its first epoch, the toy playing: close ends both, and the run is on disk."""
     from core import checkpoint
-    from core.history import RunHistory
+    from core.run_store import RunStore
     from tests.gui.test_window_run import record
 
     w = window
-    before = {r.run_id for r in RunHistory().records}
+    before = {r.run_id for r in RunStore().runs()}
     w.panel.set_config({"model": "fashion-v0", "epochs": 50, "batch_size": 64})
     events = record(w.host.worker)
     w.start()
@@ -228,6 +228,6 @@ def test_closing_the_main_window_mid_run_saves_the_run_and_ends_every_thread(win
     w.close()
     assert not running_threads()
     # Written before close returned: stopped like the Stop button, then saved whole.
-    new = [r for r in RunHistory().records if r.run_id not in before]
-    assert len(new) == 1 and 1 <= new[0].epochs < 50
+    new = [r for r in RunStore().runs() if r.run_id not in before]
+    assert len(new) == 1 and 1 <= new[0].epochs < 50 and new[0].status == "stopped"
     assert checkpoint.load(new[0].checkpoint).meta["model_id"] == "fashion-v0"

@@ -43,9 +43,11 @@ def test_rows_labels_and_order_are_as_before(panel):
     assert [box.title() for box in panel.groups] == ["Experiment", "Training", "Hardware and data"]
     assert labelled == [["Workflow", "Model"],
                         ["Epochs", "Batch size", "Learning rate", "Optimizer", "Weight decay",
-                         "Hidden units", "Seed", "Sketch-robust (mix drawings into batches)"],
-                        ["Device", "Data folder"]]
-    assert len(rows(panel.groups[0].layout())) == 5 and len(rows(panel.groups[2].layout())) == 4
+                         "Momentum", "LR schedule", "Step every (epochs)", "Warm-up (epochs)",
+                         "Best epoch by", "Early stopping patience", "Hidden units", "Seed",
+                         "Sketch-robust (mix drawings into batches)"],
+                        ["Device", "Data folder", "Write TensorBoard logs"]]
+    assert len(rows(panel.groups[0].layout())) == 5 and len(rows(panel.groups[2].layout())) == 5
     assert (panel.epochs.minimum(), panel.epochs.maximum()) == (1, 1_000_000)
     assert (panel.batch_size.minimum(), panel.batch_size.maximum()) == (1, 60_000)
     assert (panel.lr.minimum(), panel.lr.maximum(), panel.lr.decimals()) == (1e-8, 100.0, 8)
@@ -81,7 +83,9 @@ def test_rows_a_workflow_does_not_use_are_hidden(panel):
     fashion = shown()
     panel.workflow.setCurrentIndex(panel.workflow.findData("line"))
     assert shown() == ["Workflow", "Model", "Epochs", "Learning rate", "Optimizer",
-                       "Weight decay", "Seed", "Device"]
+                       "Weight decay", "Momentum", "LR schedule", "Step every (epochs)",
+                       "Warm-up (epochs)", "Best epoch by", "Early stopping patience", "Seed",
+                       "Device", "Write TensorBoard logs"]
     assert not panel.batch_size.isEnabled() and not panel.sketch.isEnabled()
     assert (panel.epochs.value(), panel.lr.value()) == (300, 0.01)  # the line's own defaults
     assert panel.config().data_dir is None and panel.config().augment == ""
@@ -94,7 +98,9 @@ def test_saved_settings_keep_the_previous_versions_keys(panel):
     state = panel.state()
     assert set(state) == {"model", "epochs", "batch_size", "lr", "optimizer", "weight_decay",
                           "hidden_units", "seed", "device", "threads", "data_dir", "line",
-                          "circles", "log_interval_s", "augment", "sketch_fraction", "workflow"}
+                          "circles", "log_interval_s", "augment", "sketch_fraction", "workflow",
+                          "momentum", "schedule", "step_epochs", "warmup_epochs", "best_by",
+                          "patience", "tensorboard"}
     # A state written by the previous version, toy workflow included, restores as it was.
     old = {**state, "workflow": "circles", "model": "circles-v2", "epochs": 1000, "lr": 0.05,
            "optimizer": "adam", "seed": 7, "device": "cpu"}

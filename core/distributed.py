@@ -1,0 +1,77 @@
+"""Data-parallel training under torchrun: the few torch.distributed calls the trainer makes.
+
+torchrun starts one process per rank with RANK, WORLD_SIZE, LOCAL_WORLD_SIZE and the rendezvous in
+the environment. Every rank holds the whole data set in memory and draws the same permutation
+(same seed); each takes its share of every global batch, DistributedDataParallel averages the
+gradients, and the sums behind the epoch's figures are all-reduced, so every rank makes the same
+decisions (halt, diverged, early stop) at the same step. Only rank 0 prints, saves and records.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import torch
+import torch.distributed as dist
+
+# A rank that never answers (crashed, killed) must not leave the others waiting for the default
+# 30 minutes: they stop with an error after this long.
+TIMEOUT = timedelta(minutes=5)
+
+
+def launched() -> bool:
+    """Started by torchrun (or anything that sets its variables) with more than one process."""
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    except ValueError:
+        return False
+
+
+def init(device: str) -> None:
+    """Join the job's process group: gloo on the CPU, NCCL for CUDA."""
+    if dist.is_initialized() or not launched():
+        return
+    cuda = device in ("auto", "cuda") and torch.cuda.is_available()
+    if cuda:
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
+    dist.init_process_group("nccl" if cuda else "gloo", timeout=TIMEOUT)
+
+
+def finish() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def world() -> tuple[int, int]:
+    """(rank, world size): (0, 1) outside a distributed job."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def local_world_size() -> int:
+    try:
+        return max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    except ValueError:
+        return 1
+
+
+def cpu_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def all_sum(values: list[float], device) -> list[float]:
+    """Sum each value over the ranks (float64, so counts stay exact)."""
+    t = torch.tensor(values, dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    return t.tolist()
+
+
+def any_rank(flag: bool, device) -> bool:
+    """True on every rank when it is true on any (a stop asked for, a non-finite loss seen)."""
+    t = torch.tensor([1.0 if flag else 0.0], device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
