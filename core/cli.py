@@ -88,8 +88,8 @@ def _command_modules():
     """Commands that live in their own modules: each has add_parser(subparsers) and run(args) -> int,
     and names its subcommand in COMMAND. Their heavy imports (torch, onnx) happen inside run().
     Imported by name, so that the packaged build's analysis sees them."""
-    from core import cli_export, cli_runs, cli_sweep
-    return [cli_runs, cli_export, cli_sweep]
+    from core import cli_export, cli_replay, cli_runs, cli_sweep
+    return [cli_runs, cli_export, cli_sweep, cli_replay]
 
 
 LINE_FLAGS = {"weight": float, "bias": float, "start": float, "end": float, "step": float,

@@ -1,0 +1,1 @@
+"""The Replay tab: a seed notebook step by step."""

@@ -1,0 +1,241 @@
+"""The Replay tab: a seed notebook's story in the window, step by step.
+
+Pick a notebook and press Replay: its steps list on the left with the current one's caption, its
+models train one after another with the notebook's settings (core/replay.py, in a job thread), and
+their curves race on one set of axes. At the end of notebook 03 the comparison table and bar chart
+show the three models with the notebook's reported accuracy beside TrainDesk's, and the best model
+opens in the Evaluate tab (its prediction grid and confusion matrix). Stop ends it after the
+current batch; every model trained is an ordinary run in the Runs tab.
+"""
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+from typing import Optional
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from gui.evaluate.comparison import ComparisonView
+from gui.jobs import JobRunner
+from gui.runs.run_curves import RunCurves
+
+REDRAW_S = 0.5  # the racing curves are redrawn at most this often
+DONE, NOW = "\u2713", "\u25B6"
+
+
+def replay_job(job, name: str, out_dir, control):
+    """The job: run the replay, passing each row to the window (BatchResults thinned to ~10 a
+    second per run: the curves need no more)."""
+    from core.config import BatchResult
+    from core.replay import replay
+
+    job.on_cancel(control.stop)
+    data = None
+    if name == "notebook03":
+        from core.data import load_fashion_mnist
+        data = load_fashion_mnist()
+    last: dict[str, float] = {}
+    for row in replay(name, out_dir, control=control, data=data):
+        ev = row.get("event")
+        if isinstance(ev, BatchResult) and ev.batch != ev.batches:
+            now = time.monotonic()
+            if now - last.get(row["run"], 0.0) < 0.1:
+                continue
+            last[row["run"]] = now
+        job.progress(row)
+
+
+class ReplayPanel(QWidget):
+    open_best = Signal(str)  # the best run's id, when a notebook 03 replay ends
+    runs_changed = Signal()  # a replayed model was saved: the Runs tab lists it
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        from core.replay import NOTEBOOKS
+        self.notebook = QComboBox()
+        for key, (title, _) in NOTEBOOKS.items():
+            self.notebook.addItem(f"{key.replace('notebook', 'Notebook ')}: {title}", key)
+        self.notebook.setCurrentIndex(self.notebook.findData("notebook03"))
+        self.start_button = QPushButton("Replay")
+        self.start_button.setToolTip("Run the notebook's steps in order, its models with its own settings")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.start_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(self.stop)
+        self.status = QLabel("Pick a notebook and press Replay.")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Notebook:"))
+        top.addWidget(self.notebook, 1)
+        top.addWidget(self.start_button)
+        top.addWidget(self.stop_button)
+        self.steps = QListWidget()
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignTop)
+        font = self.caption.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.caption.setFont(font)
+        self.findings = QLabel()
+        self.findings.setWordWrap(True)
+        self.findings.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.findings.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        left = QWidget()
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.steps, 2)
+        lay.addWidget(self.caption, 2)
+        lay.addWidget(self.findings, 3)
+        self.curves = RunCurves()
+        self.comparison = ComparisonView()
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.curves)
+        right.addWidget(self.comparison)
+        right.setSizes([420, 260])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([330, 900])
+        outer = QVBoxLayout(self)
+        outer.addLayout(top)
+        outer.addWidget(self.status)
+        outer.addWidget(split, 1)
+        self.jobs = JobRunner("replay", self, expected=("DataError", "ValueError"))
+        self.jobs.progress.connect(self._on_row)
+        self.jobs.finished.connect(self._on_finished)
+        self.jobs.failed.connect(lambda _tag, error: self.status.setText(f"Stopped: {error.message}"))
+        self._control = None
+        self._runs: dict[str, dict] = {}  # run id -> {"row", "curve", "epochs"}
+        self._dirty = False
+        self._drawn_at = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(int(REDRAW_S * 1000))
+        self._timer.timeout.connect(self._redraw)
+
+    # -- controls ---------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.jobs.busy
+
+    def start(self, name: Optional[str] = None) -> None:
+        if self.running:
+            return
+        from core.paths import runs_dir
+        from core.trainer import Control
+
+        name = name or self.notebook.currentData()
+        self.notebook.setCurrentIndex(self.notebook.findData(name))
+        self._control = Control()
+        self._runs.clear()
+        self.steps.clear()
+        self.caption.clear()
+        self.findings.clear()
+        self.curves.set_runs([])
+        self.comparison.set_records([])
+        self.start_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.notebook.setEnabled(False)
+        self.status.setText("Starting…")
+        self.jobs.submit(replay_job, name, runs_dir(), self._control, tag=name)
+        self._timer.start()
+
+    def stop(self) -> None:
+        if self._control is not None:
+            self._control.stop()
+            self.status.setText("Stopping after the current batch…")
+
+    def shutdown(self) -> None:
+        self.stop()
+        self._timer.stop()
+        self.jobs.shutdown()
+
+    # -- rows from the job ------------------------------------------------------------------------
+    def _on_row(self, _tag, row: dict) -> None:
+        if "steps" in row:
+            self.status.setText(f"Replaying {row['title']}")
+            for title in row["steps"]:
+                self.steps.addItem(QListWidgetItem(f"   {title}"))
+        elif "step" in row:
+            for i in range(self.steps.count()):
+                item = self.steps.item(i)
+                mark = DONE if i < row["step"] - 1 else NOW if i == row["step"] - 1 else " "
+                item.setText(f"{mark}  {item.text()[3:]}")
+            self.steps.setCurrentRow(row["step"] - 1)
+            self.caption.setText(f"<b>Step {row['step']} of {row['of']}: {row['title']}</b><br>"
+                                 f"{row['caption']}")
+        elif "event" in row:
+            self._add_event(row)
+        elif "result" in row:
+            r = row["result"]
+            acc = "" if r["model_acc"] is None else f", test acc {r['model_acc']:.2f}%"
+            self._say(f"{r['model_name']}: test loss {r['model_loss']:.4f}{acc}, "
+                      f"{r['training_time']:.1f} s")
+            self.runs_changed.emit()
+        elif "finding" in row:
+            self._say(_finding_text(row))
+        elif "compare" in row:
+            self._show_comparison(row)
+        elif "done" in row:
+            for i in range(self.steps.count()):
+                item = self.steps.item(i)
+                item.setText(f"{DONE}  {item.text()[3:]}")
+            self.status.setText("Done: every model is in the Runs tab.")
+        elif row.get("stopped"):
+            self.status.setText(f"Stopped at step {row['at_step']}.")
+
+    def _add_event(self, row: dict) -> None:
+        from core.config import EpochResult
+        ev, run_id = row["event"], row["run"]
+        run = self._runs.setdefault(run_id, {"row": SimpleNamespace(run_id=run_id, title=row["model"]),
+                                             "curve": [], "epochs": []})
+        if isinstance(ev, EpochResult):
+            run["epochs"].append(vars(ev))
+        else:
+            run["curve"].append({"step": ev.step, "epoch": ev.epoch, "loss": ev.loss, "acc": ev.acc,
+                                 "lr": ev.lr})
+        self._dirty = True
+
+    def _redraw(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self.curves.set_runs([(r["row"], r["curve"], r["epochs"]) for r in self._runs.values()])
+
+    def _show_comparison(self, row: dict) -> None:
+        from core.run_store import RunStore, StoreError
+        try:
+            store = RunStore()
+            records = [store.get(r["run_id"]) for r in row["compare"]]
+        except StoreError as e:
+            self._say(str(e))
+            records = []
+        self.comparison.set_records([r for r in records if r is not None])
+        lines = [f"{r['model_name']}: TrainDesk {r['model_acc']:.2f}%, notebook {r['notebook_acc']:.2f}%"
+                 for r in row["compare"] if r["notebook_acc"] is not None and r["model_acc"] is not None]
+        self._say("<br>".join(lines) + f"<br><i>{row['note']}</i>")
+        self.open_best.emit(row["best"])
+
+    def _say(self, html: str) -> None:
+        text = self.findings.text()
+        self.findings.setText(f"{text}<br>{html}" if text else html)
+
+    def _on_finished(self, _tag) -> None:
+        self._redraw()
+        self._timer.stop()
+        self.start_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.notebook.setEnabled(True)
+
+
+def _finding_text(row: dict) -> str:
+    kind = row["finding"]
+    if kind == "data":
+        return f"Data: {row['train']} training and {row['test']} test samples."
+    if kind == "fit":
+        w, b = row["learned"].get("weight"), row["learned"].get("bias")
+        return (f"Learned weight {w:.4f} and bias {b:.4f} (true: 0.7 and 0.3); "
+                f"test loss {row['test_loss']:.5f}.")
+    if kind == "reload":
+        same = "identical" if row.get("identical") else "NOT identical"
+        return f"Reloaded from the checkpoint: predictions {same} (largest difference {row.get('max_difference', 0):g})."
+    return ""
