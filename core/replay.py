@@ -31,10 +31,11 @@ class Step:
 REPORTED = {"notebook03": {"FashionMNISTModelV0": 83.43, "FashionMNISTModelV1": 75.02,
                            "FashionMNISTModelV2": 88.57}}
 # Why one figure differs on a CPU (said next to the comparison).
-V1_NOTE = ("FashionMNISTModelV1 ends with a ReLU on its logits, so any logit that goes negative "
-           "stops learning; which ones do depends on the last bits of each sum. The notebook "
-           "trained it on a GPU, whose sums round differently from a CPU's, so its 75.02% and "
-           "TrainDesk's CPU figure differ in the second decimal while V0 and V2 agree closely.")
+V1_NOTE = ("The notebook trained V0 on a CPU but V1 and V2 on a GPU (its device-agnostic code "
+           "picked CUDA). A GPU's sums round differently from a CPU's, and V1's ReLU on its "
+           "logits turns such last-bit differences into a different run: any logit pushed below 0 "
+           "stops learning. TrainDesk trains all three on this CPU, so its figures land near the "
+           "notebook's rather than on them.")
 
 NOTEBOOKS: dict[str, tuple[str, list[Step]]] = {
     "notebook01": ("PyTorch workflow: a straight line", [

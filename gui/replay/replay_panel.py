@@ -87,7 +87,7 @@ class ReplayPanel(QWidget):
         lay.addWidget(self.steps, 2)
         lay.addWidget(self.caption, 2)
         lay.addWidget(self.findings, 3)
-        self.curves = RunCurves()
+        self.curves = RunCurves(empty="The models' curves race here as they train.")
         self.comparison = ComparisonView()
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.curves)

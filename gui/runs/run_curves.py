@@ -59,8 +59,9 @@ class RunCurves(QWidget):
     """`set_runs([(RunRow, curve points, epoch rows), ...])` draws them; `items[run_id]` holds
     each run's plot items by name (tests look at them)."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, empty: str = EMPTY):
         super().__init__(parent)
+        self.empty = empty  # what the view says while no run is drawn
         pg.setConfigOptions(antialias=True)
         self.view = pg.GraphicsLayoutWidget()
         self.plots: dict[str, pg.PlotItem] = {}
@@ -87,7 +88,7 @@ class RunCurves(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(caption)
         lay.addWidget(self.view, 1)
-        self.state = StateStack(box, EMPTY)
+        self.state = StateStack(box, empty)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.state)
@@ -104,7 +105,7 @@ class RunCurves(QWidget):
             for item in self.plots.values():
                 item.enableAutoRange()
         else:
-            self.state.show_message(EMPTY)
+            self.state.show_message(self.empty)
 
     def _draw(self, row, curve: list[dict], epochs: list[dict], color: str) -> dict:
         items = {}

@@ -1,0 +1,195 @@
+"""What the Follow tab says about a followed run, from what core.run_folder.MetricsReader has read:
+its header, its status line, its record (a core.run_row.RunRow, as the Evaluate and Draw tabs and
+the curves take) and one comparison record per finished epoch. No Qt here.
+
+Everything comes from files another process writes, maybe damaged or not ours: each value is
+checked for its type and a wrong one reads as missing, never as a crash in the window.
+"""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Optional
+
+from core.run_folder import FolderState
+from core.run_row import RunRow, finite_or_none, is_number
+
+DASH = "\u2014"
+WAITING = "waiting for the first epoch"
+GONE = "no longer there"
+
+
+def _str(d: Optional[dict], key: str, default: str = "") -> str:
+    v = (d or {}).get(key)
+    return v if isinstance(v, str) else default
+
+
+def _int(d: Optional[dict], key: str) -> Optional[int]:
+    v = (d or {}).get(key)
+    return v if is_number(v, integer=True) else None
+
+
+def _num(d: Optional[dict], key: str) -> Optional[float]:
+    return finite_or_none((d or {}).get(key))
+
+
+def config_of(info: Optional[dict]) -> dict:
+    config = (info or {}).get("config")
+    return config if isinstance(config, dict) else {}
+
+
+def is_fashion(info: Optional[dict]) -> bool:
+    """A Fashion-MNIST run: the only kind the Evaluate and Draw tabs take."""
+    return _str(info, "task") == "fashion" or _str(info, "model").startswith("fashion")
+
+
+def epochs_done(state: FolderState) -> int:
+    return max((e["epoch"] for e in state.epochs if is_number(e.get("epoch"), integer=True)), default=0)
+
+
+def epochs_planned(state: FolderState) -> Optional[int]:
+    """The run's epochs in all: its settings', or more once it trains on ("+1 epoch")."""
+    last = _int(state.epochs[-1], "epochs") if state.epochs else None
+    planned = [n for n in (_int(config_of(state.info), "epochs"), last) if n]
+    return max(planned) if planned else None
+
+
+def status_line(state: FolderState) -> str:
+    """"running — epoch 3 of 10", "finished", "stopped", "failed: …", "no longer there",
+    "waiting for the first epoch"."""
+    if state.gone:
+        return GONE
+    if state.end is not None:
+        status = _str(state.end, "status", "ended")
+        if status in ("finished", "stopped"):
+            return status
+        error = _str(state.end, "error")
+        return f"{status}: {error.splitlines()[0]}" if error else status
+    if not state.batches and not state.epochs:
+        return WAITING
+    done = epochs_done(state)
+    current = max(done + 1, _int(state.batches[-1], "epoch") or 0 if state.batches else 0)
+    total = epochs_planned(state)
+    if total:
+        return f"running {DASH} epoch {min(current, total)} of {total}"
+    return f"running {DASH} epoch {current}"
+
+
+def header_text(info: Optional[dict], folder: Path) -> str:
+    """Run id · model · device · processes, and what it continues or belongs to."""
+    if info is None:
+        return f"{Path(folder).name} (its run.json is missing or unreadable: only its metrics are known)"
+    parts = [_str(info, "run_id", Path(folder).name)]
+    name, model = _str(info, "model_name"), _str(info, "model")
+    parts.append(f"{name} ({model})" if name and model and name != model else name or model or "?")
+    if _str(info, "device"):
+        parts.append(_str(info, "device"))
+    world = _int(info, "world_size") or 1
+    parts.append(f"{world} process{'es' * (world != 1)}")
+    if _str(info, "source"):
+        parts.append(f"from {_str(info, 'source')}")
+    parent = _str(info, "resumed_from")
+    if parent:  # the checkpoint it continues, named by its run's folder
+        parts.append(f"continues {Path(parent).parent.name or parent}")
+    if _str(info, "sweep"):
+        parts.append(f"sweep {_str(info, 'sweep')}")
+    return " \u00b7 ".join(parts)
+
+
+def figures_line(state: FolderState) -> str:
+    """How far the epoch under way is, the last finished epoch's test figures, the damaged lines
+    skipped."""
+    parts = []
+    last = state.batches[-1] if state.batches else None
+    batch, batches = _int(last, "batch"), _int(last, "batches")
+    if state.end is None and not state.gone and batch and batches and batch < batches:
+        loss = _num(last, "loss")
+        parts.append(f"batch {batch:,} of {batches:,}" + (f", loss {loss:.4f}" if loss is not None else ""))
+    if state.epochs:
+        e = state.epochs[-1]
+        loss, acc = _num(e, "test_loss"), _num(e, "test_acc")
+        figures = [f"test loss {loss:.4f}" if loss is not None else "",
+                   f"test acc {acc:.2f}%" if acc is not None else ""]
+        parts.append(f"epoch {_int(e, 'epoch') or '?'}: " + ", ".join(f for f in figures if f))
+    if state.end is not None and _num(state.end, "training_time") is not None:
+        parts.append(f"{_num(state.end, 'training_time'):.1f} s training")
+    if state.skipped:
+        parts.append(f"{state.skipped} damaged line{'s' * (state.skipped != 1)} skipped")
+    return " \u00b7 ".join(parts)
+
+
+def run_row(state: FolderState, folder: Path, checkpoint: Optional[str] = None,
+            meta: Optional[dict] = None) -> RunRow:
+    """The followed run as a RunRow; with a checkpoint's metadata, the figures are the
+    checkpoint's own (its epoch may be one the metrics file does not have yet)."""
+    info, config = state.info or {}, config_of(state.info)
+    metrics = (meta or {}).get("metrics")
+    metrics = metrics if isinstance(metrics, dict) else None
+    last = state.epochs[-1] if state.epochs else {}
+    if metrics is not None:
+        loss, acc = _num(metrics, "model_loss"), _num(metrics, "model_acc")
+        seconds, epochs = _num(metrics, "training_time"), _int(metrics, "epochs")
+    else:
+        loss, acc = _num(last, "test_loss"), _num(last, "test_acc")
+        seconds = sum(_num(e, "seconds") or 0.0 for e in state.epochs)
+        epochs = epochs_done(state)
+    started = _num(info, "started") or 0.0
+    status = {"finished": "finished", "stopped": "stopped", None: "running"}.get(
+        _str(state.end, "status") or None, "failed")
+    lr, bs = config.get("lr"), config.get("batch_size")
+    model = _str(info, "model") or _str(config, "model")
+    return RunRow(
+        run_id=_str(info, "run_id", Path(folder).name), model_id=model,
+        model_name=_str(info, "model_name", model or "?"), model_loss=loss, model_acc=acc,
+        training_time=seconds if seconds is not None and seconds >= 0 else 0.0,
+        epochs=epochs or 0, device=_str(info, "device"), optimizer=_str(config, "optimizer"),
+        lr=float(lr) if is_number(lr) and math.isfinite(lr) else None,
+        batch_size=bs if is_number(bs, integer=True) else None, checkpoint=checkpoint,
+        created=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)), status=status,
+        started=started, torch_version=_str(info, "torch_version"),
+        error=_str(state.end, "error") or None, folder=str(folder), source=_str(info, "source"),
+        resumed_from=_str(info, "resumed_from") or None, config=config,
+        sweep=_str(info, "sweep") or None, world_size=_int(info, "world_size") or 1)
+
+
+CURVE_KEYS = ("loss", "acc", "lr")
+EPOCH_KEYS = ("train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
+
+
+def curve_points(state: FolderState) -> list[dict]:
+    """The batch rows as gui/runs/run_curves.py draws them: numbers only, in step order. While an
+    epoch is under way, a point without values marks where it will end, so its curve takes its
+    share of the epoch's width now rather than all of it until the epoch is over."""
+    points, last = [], None
+    for b in state.batches:
+        step, epoch = b.get("step"), _int(b, "epoch")
+        if is_number(step) and math.isfinite(step) and epoch is not None:
+            points.append({"step": step, "epoch": epoch, **{k: _num(b, k) for k in CURVE_KEYS}})
+            last = b
+    batch, batches = _int(last, "batch"), _int(last, "batches")
+    if state.end is None and batch is not None and batches is not None and 0 < batch < batches:
+        points.append({"step": last["step"] - batch + batches, "epoch": points[-1]["epoch"],
+                       **{k: None for k in CURVE_KEYS}})
+    return points
+
+
+def epoch_points(state: FolderState) -> list[dict]:
+    """The epoch rows as the curves draw them (a row without its epoch number is left out)."""
+    return [{"epoch": _int(e, "epoch"), **{k: _num(e, k) for k in EPOCH_KEYS}}
+            for e in state.epochs if _int(e, "epoch") is not None]
+
+
+def epoch_records(row: RunRow, state: FolderState) -> list[RunRow]:
+    """One comparison record per finished epoch: its test figures and the training time so far."""
+    records, elapsed = [], 0.0
+    for e in epoch_points(state):
+        n = e["epoch"]
+        elapsed += e["seconds"] or 0.0
+        records.append(RunRow(
+            run_id=f"{row.run_id}#epoch{n}", model_id=row.model_id,
+            model_name=f"{row.model_name}, epoch {n}", model_loss=e["test_loss"],
+            model_acc=e["test_acc"], training_time=elapsed, epochs=n,
+            device=row.device, optimizer=row.optimizer, lr=e["lr"],
+            batch_size=row.batch_size, checkpoint=None, created=row.created, status=row.status))
+    return records
