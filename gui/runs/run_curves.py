@@ -104,8 +104,18 @@ class RunCurves(QWidget):
             self.state.show_content()
             for item in self.plots.values():
                 item.enableAutoRange()
+            self._lr_from_zero(runs)
         else:
             self.state.show_message(self.empty)
+
+    def _lr_from_zero(self, runs: list[tuple]) -> None:
+        """A learning rate is never below 0: its axis starts there (a constant rate would
+        otherwise sit in the middle of a range reaching below 0)."""
+        top = max((float(np.nanmax(v)) for _, curve, epochs in runs
+                   for v in (_values(curve, "lr"), _values(epochs, "lr")) if len(v) and np.isfinite(v).any()),
+                  default=0.0)
+        if top > 0:
+            self.plots["lr"].setYRange(0, top * 1.1, padding=0)
 
     def _draw(self, row, curve: list[dict], epochs: list[dict], color: str) -> dict:
         items = {}
