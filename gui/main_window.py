@@ -20,6 +20,9 @@ from gui.training.message_bar import MessageBar
 from gui.training.run_actions import install_run_actions
 from gui.training.run_status import RunStatus, clock
 from gui.training.setup_panel import SetupPanel
+from gui.follow.follow_action import install_follow_action
+from gui.sweep.sweep_launch import install_sweep_action
+from gui.replay.replay_action import install_replay_action
 from gui.tool_tabs import ToolTabs
 # The run's phases live in the session; named here too for gui/app.py and the tests.
 from gui.training.session import (BROKEN, IDLE, LOADING, PAUSED, RUNNING,  # noqa: F401
@@ -103,6 +106,9 @@ class MainWindow(QMainWindow):
         self.start_action, self.pause_action = actions.start, actions.pause
         self.stop_action, self.more_action = actions.stop, actions.more
         self.run_actions = actions.all()
+        self.follow_action = install_follow_action(self)  # Run ▸ Follow a run folder… (Ctrl+Shift+O)
+        self.sweep_action = install_sweep_action(self)  # Run ▸ Sweep… (Ctrl+Shift+R)
+        self.replay_action = install_replay_action(self)  # Run ▸ Replay a notebook… (Ctrl+Shift+P)
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = help_menu.addAction("&About TrainDesk", self.show_about)
         self.about_action.setMenuRole(self.about_action.MenuRole.AboutRole)

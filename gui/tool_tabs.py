@@ -37,9 +37,21 @@ class ToolTabs(QObject):
         super().__init__(tabs)
         self.tabs = tabs
         self.evaluation = self.canvas = self.toy = self.runs = None
+        self.follow_panel = None  # the Follow tab, made when a run folder is first followed
+        self.replay_panel = None  # the Replay tab, made when first asked for
         self.store = None
         self.history_problem = None
         self._pages: dict = {}  # panel -> the scroll area that is its tab
+
+    def _add_page(self, panel, title: str, index: int = -1) -> None:
+        """A tab holding `panel` in a scroll area: a panel's minimum size must not dictate the
+        window's."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(panel)
+        self.tabs.insertTab(index, scroll, title)
+        self._pages[panel] = scroll
 
     @property
     def built(self) -> bool:
@@ -64,13 +76,7 @@ class ToolTabs(QObject):
         # "R&uns": Alt+R is the Run menu's.
         for panel, title in ((self.evaluation, "&Evaluate"), (self.canvas, "&Draw"),
                              (self.toy, "&Line && circles"), (self.runs, "R&uns")):
-            # In a scroll area: a panel's minimum size must not dictate the window's.
-            scroll = QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-            scroll.setWidget(panel)
-            self.tabs.addTab(scroll, title)
-            self._pages[panel] = scroll
+            self._add_page(panel, title)
         try:  # what was trained before survives a restart (a small database: milliseconds)
             rows = [r for r in self.store.runs() if r.checkpoint and is_fashion(r)]
             self.history_problem = self.store.problem
@@ -133,6 +139,7 @@ class ToolTabs(QObject):
                 entry.model, entry.report = copy.deepcopy(ckpt.model), None
             if not opened:  # the same run with more epochs: its figures in the comparison too
                 entry.record = row
+                entry.title = f"{row.model_name} ({row.epochs} epochs, {row.created})"  # as listed
                 records = self.evaluation.records
                 records[:] = [row if r.run_id == row.run_id else r for r in records]
                 self.evaluation.comparison.set_records(records)
@@ -166,8 +173,75 @@ class ToolTabs(QObject):
             self.tabs.setCurrentWidget(self._pages[self.canvas])
             self.canvas.open_image(path)
 
+    def replay(self) -> None:
+        """Show the Replay tab ("Re&play": Alt+P), made when first asked for (gui/replay/)."""
+        if not self.built:
+            return
+        if self.replay_panel is None:
+            from gui.replay.replay_panel import ReplayPanel
+            self.replay_panel = ReplayPanel()
+            self.replay_panel.open_best.connect(self._open_replayed)
+            self.replay_panel.runs_changed.connect(self.runs.refresh)
+            self._add_page(self.replay_panel, "Re&play")
+        self.tabs.setCurrentWidget(self._pages[self.replay_panel])
+
+    def _open_replayed(self, run_id: str) -> None:
+        """The best model of a replay into Evaluate and Draw (the notebook's grid and matrix)."""
+        from core.run_store import StoreError
+        try:
+            row = self.store.get(run_id)
+        except StoreError as e:
+            self.replay_panel.status.setText(str(e))
+            return
+        if row is not None:
+            error = self.show_run(row, row.checkpoint, opened=True)
+            if error:
+                self.replay_panel.status.setText(error)
+
+    def follow(self, folder) -> bool:
+        """Follow the run folder `folder` in the Follow tab ("F&ollow": Alt+O), made when first
+        used, and show it; False (the tab says why in one line) when it is not a run folder."""
+        if not self.built:
+            return False
+        if self.follow_panel is None:
+            from gui.follow.follow_panel import FollowPanel
+            self.follow_panel = FollowPanel(load=self.show_run)  # its checkpoints: as a run's
+            self._add_page(self.follow_panel, "F&ollow")
+        self.tabs.setCurrentWidget(self._pages[self.follow_panel])
+        return self.follow_panel.follow(folder)
+
+    # -- the Sweep tab (gui/sweep/): made when a sweep starts, one sweep at a time -----------------
+    def sweep_view(self):
+        """The Sweep tab's SweepView, or None before the first sweep."""
+        return getattr(self, "_sweep", None)
+
+    def add_sweep_tab(self, view) -> None:
+        """Show `view` (a SweepView about to start) in the Sweep tab ("S&weep": Alt+W), in place of
+        the previous sweep's, which has ended; its runs reach the Runs tab as they start and end."""
+        old = self.sweep_view()
+        index = -1
+        if old is not None:
+            page = self._pages.pop(old)
+            index = self.tabs.indexOf(page)
+            old.shutdown()
+            self.tabs.removeTab(index)
+            page.deleteLater()  # and the old view in it
+        self._sweep = view
+        if self.runs is not None:
+            view.runs_changed.connect(self.runs.refresh)
+        self._add_page(view, "S&weep", index)  # -1: at the end
+        self.show_sweep_tab()
+
+    def show_sweep_tab(self) -> None:
+        if self.sweep_view() is not None:
+            self.tabs.setCurrentWidget(self._pages[self.sweep_view()])
+
     def shutdown(self) -> None:
-        for panel in (self.evaluation, self.canvas, self.toy, self.runs):
+        if self.follow_panel is not None:
+            self.follow_panel.shutdown()
+        if self.sweep_view() is not None:
+            self.sweep_view().shutdown()  # its runs save and stop
+        for panel in (self.evaluation, self.canvas, self.toy, self.runs, self.replay_panel):
             if panel is not None:
                 panel.shutdown()
 

@@ -1,0 +1,453 @@
+"""SweepView: one sweep, run by `main.py sweep` in a QProcess, with its runs filling in as they train.
+
+The sweep process prints its plan first (the sweep's id and every run's values), then one line per
+finished run, then its summary (core/cli_sweep.py); its stderr lines (one per finished run) go to
+the window's log. Meanwhile the run history is read every POLL_MS on a JobRunner thread for the
+runs tagged with the sweep's id, so a run shows up as soon as it starts training and its test
+accuracy moves with each epoch. The scatter puts one point per run: x a chosen hyperparameter
+(the learning rate on a log scale), y its test accuracy (test loss for the line models), colour its
+status, shape the value of the next swept setting; the best run so far is a star. Stop sends the
+sweep SIGTERM, which it passes on to its runs: each finishes its batch, saves and stops.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Optional
+
+import pyqtgraph as pg
+from PySide6.QtCore import QProcess, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from core.run_store import RunStore
+from gui.evaluate.widgets import StateStack
+from gui.jobs import JobRunner
+from gui.shared.elided_label import ElidedLabel
+from gui.shared.theme import follow_theme
+
+POLL_MS = 1500
+STOP_WAIT_MS = 30_000  # a window closing mid-sweep waits this long for the runs to save
+NAMES = {"lr": "learning rate", "batch_size": "batch size", "hidden_units": "hidden units",
+         "optimizer": "optimizer", "momentum": "momentum", "weight_decay": "weight decay",
+         "schedule": "LR schedule", "index": "run number"}
+# The trainer's endings as the history names them (core/recorded_run.py's STATUS).
+HISTORY_STATUS = {"halted": "failed", "diverged": "failed", "not started": "not started"}
+STATUS_COLORS = {"finished": "#1f77b4", "running": "#9a9a9a", "stopped": "#ff7f0e",
+                 "failed": "#d62728", "interrupted": "#8c564b"}
+SYMBOLS = ("o", "s", "t", "d", "h", "p", "t1", "star")
+
+
+def read_sweep(job, store: RunStore, sweep_id: str):
+    """The history's runs of the sweep (runs in the JobRunner's thread)."""
+    return [r for r in store.runs() if r.sweep == sweep_id], store.problem
+
+
+def _value_text(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _finite(x) -> Optional[float]:
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) else None
+
+
+class SweepView(QWidget):
+    runs_changed = Signal()    # a run of the sweep appeared or ended: the Runs tab reads again
+    log_line = Signal(str)     # the sweep's own progress lines
+    ended = Signal(int)        # the sweep process's exit code (-1: it crashed or never started)
+
+    def __init__(self, arguments: list[str], store: Optional[RunStore] = None,
+                 command: Optional[list[str]] = None, poll_ms: int = POLL_MS, parent=None):
+        super().__init__(parent)
+        from core.launcher import command as this_install
+        self.arguments = list(arguments)
+        self.command = list(command or this_install())
+        self.store = store if store is not None else RunStore()
+        self.plan: Optional[dict] = None      # the sweep's {"plan": ...} line
+        self.summary: Optional[dict] = None   # its {"sweep": ...} line
+        self.results: dict[int, dict] = {}    # plan index (0-based) -> its {"run": ...} line
+        self.rows: dict[int, object] = {}     # plan index -> its RunRow in the history
+        self.exit_code: Optional[int] = None
+        self.points: list[dict] = []          # what the scatter shows (tests read it)
+        self._known: dict[str, str] = {}      # run id -> status at the last read
+        self._out_buffer = ""
+        self._err_buffer = ""
+        self._last_error_line = ""
+        self._stopping = False
+        self.jobs = JobRunner("traindesk-sweep", self, expected=("StoreError",))
+        self.jobs.result.connect(self._on_rows)
+        self.jobs.failed.connect(lambda tag, e: self.message.setText(e.message))
+        self.timer = QTimer(self)
+        self.timer.setInterval(poll_ms)
+        self.timer.timeout.connect(self.poll)
+        self.process = QProcess(self)
+        self.process.readyReadStandardOutput.connect(self._read_stdout)
+        self.process.readyReadStandardError.connect(self._read_stderr)
+        self.process.finished.connect(self._on_finished)
+        self.process.errorOccurred.connect(self._on_error)
+        self._build()
+
+    # -- the widgets -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.title = QLabel("Starting the sweep\u2026")
+        self.title.setStyleSheet("font-weight: 600;")
+        self.message = ElidedLabel()
+        self.axis = QComboBox()
+        self.axis.setToolTip("the hyperparameter along the x axis")
+        self.axis.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.axis.currentIndexChanged.connect(self._draw)
+        self.stop_button = QPushButton("Stop sweep")
+        self.stop_button.setToolTip("Stop every run of the sweep: each finishes its batch, saves "
+                                    "and stops; runs not started yet are left out")
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.setEnabled(False)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(QLabel("x axis:"))
+        top.addWidget(self.axis)
+        top.addWidget(self.stop_button)
+
+        pg.setConfigOptions(antialias=True)
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
+        self.plot.setLabel("left", "test accuracy (%)")
+        self.scatter = pg.ScatterPlotItem(hoverable=True, tip=self._tip, pxMode=True)
+        self.plot.addItem(self.scatter)
+        self.legend = self.plot.addLegend(offset=(8, 8))
+        self.legend.setLabelTextSize("8pt")
+        follow_theme(self.plot)
+        self.plot_state = StateStack(self.plot, "Each run appears here once its first epoch is in.")
+
+        self.table = QTableWidget(0, 0)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.plot_state)
+        split.addWidget(self.table)
+        split.setSizes([420, 220])
+        split.setChildrenCollapsible(False)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.message)
+        lay.addWidget(split, 1)
+        self.setMinimumHeight(420)
+
+    # -- the process -----------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.process.state() != QProcess.ProcessState.NotRunning
+
+    @property
+    def sweep_id(self) -> Optional[str]:
+        return self.plan["id"] if self.plan else None
+
+    def start(self) -> None:
+        self.message.setText(" ".join(["main.py", *self.arguments]))
+        self.process.start(self.command[0], self.command[1:] + self.arguments)
+        self.stop_button.setEnabled(True)
+        self.timer.start()
+
+    def stop(self) -> None:
+        """Stop the sweep: its runs save and stop (the sweep passes SIGTERM on to them)."""
+        if not self.running or self._stopping:
+            return
+        self._stopping = True
+        self.stop_button.setEnabled(False)
+        self.stop_button.setText("Stopping\u2026")
+        self.message.setText("Stopping: each running run finishes its batch, saves and stops\u2026")
+        self.process.terminate()
+
+    def _read_stdout(self) -> None:
+        self._out_buffer += bytes(self.process.readAllStandardOutput()).decode("utf-8", "replace")
+        *lines, self._out_buffer = self._out_buffer.split("\n")
+        for line in lines:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(obj, dict):
+                continue
+            if isinstance(obj.get("plan"), dict):
+                self.plan = obj["plan"]
+                self._on_plan()
+            elif isinstance(obj.get("run"), dict) and isinstance(obj["run"].get("index"), int):
+                self.results[obj["run"]["index"] - 1] = obj["run"]
+                self.poll()  # its last figures are in the history now
+            elif isinstance(obj.get("sweep"), dict):
+                self.summary = obj["sweep"]
+                for run in self.summary.get("runs", []):  # with those a stop left out
+                    self.results.setdefault(run["index"] - 1, run)
+                self._draw()
+
+    def _read_stderr(self) -> None:
+        self._err_buffer += bytes(self.process.readAllStandardError()).decode("utf-8", "replace")
+        *lines, self._err_buffer = self._err_buffer.split("\n")
+        for line in lines:
+            line = line.rstrip()
+            if line:
+                self._last_error_line = line
+                self.log_line.emit(line)
+
+    def _on_plan(self) -> None:
+        plan = self.plan
+        n = len(plan["runs"])
+        self.title.setText(f"Sweep {plan['id']}: {n} run{'s' * (n != 1)} of {plan['model']}, "
+                           f"{plan['parallel']} at a time")
+        self.axis.blockSignals(True)
+        self.axis.clear()
+        for key in self.dimensions() or ["index"]:
+            self.axis.addItem(NAMES.get(key, key), key)
+        self.axis.blockSignals(False)
+        self.plot.setLabel("left", "test loss" if self._regression() else "test accuracy (%)")
+        headers = ["#", *(NAMES.get(k, k) for k in self.dimensions()), "status", "test acc",
+                   "test loss", "epochs", "run"]
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.setRowCount(n)
+        self._draw()
+
+    def _on_finished(self, code: int, status) -> None:
+        self.exit_code = code if status == QProcess.ExitStatus.NormalExit else -1
+        self.stop_button.setEnabled(False)
+        self.stop_button.setText("Stop sweep")
+        self._read_stdout()
+        self._read_stderr()
+        self.poll()  # the last figures; the timer stops once they are in
+        self.timer.stop()
+        self.message.setText(self._ending())
+        self.ended.emit(self.exit_code)
+
+    def _on_error(self, error) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self.timer.stop()
+            self.stop_button.setEnabled(False)
+            self.exit_code = -1
+            self.message.setText(f"The sweep could not be started: {self.process.errorString()}")
+            self.ended.emit(-1)
+
+    def _ending(self) -> str:
+        s = self.summary
+        if s is None:
+            return ("The sweep ended before it began: " + self._last_error_line if self._last_error_line
+                    else f"The sweep ended (exit code {self.exit_code}).")
+        runs = s["runs"]
+        done = sum(1 for r in runs if r["status"] != "not started")
+        how = "Stopped" if s["stopped"] else "Finished"
+        text = f"{how}: {done} of {len(runs)} runs in {s['seconds']:.0f} s"
+        if s["failed"]:
+            text += f", {s['failed']} failed"
+        best = s.get("best")
+        if best:
+            text += (f". Best: run {best['index']} ({self._describe(best)}), {self._figure(best)}, "
+                     f"{best['run_id']}")
+        return text + "."
+
+    # -- reading the history ---------------------------------------------------------------------
+    def poll(self) -> None:
+        if self.sweep_id is not None:
+            self.jobs.submit(read_sweep, self.store, self.sweep_id, tag="poll", coalesce="poll")
+
+    def _on_rows(self, tag, value) -> None:
+        rows, problem = value
+        if problem:
+            self.message.setText(problem)
+        by_values = {self._key(values): i for i, values in enumerate(self.plan["runs"])}
+        changed = False
+        for row in rows:
+            i = by_values.get(self._key({k: row.config.get(k) for k in self.dimensions()}))
+            if i is None:
+                continue
+            self.rows[i] = row
+            if self._known.get(row.run_id) != row.status:
+                self._known[row.run_id] = row.status
+                changed = True
+        self._draw()
+        if changed:
+            self.runs_changed.emit()
+
+    def _key(self, values: dict) -> str:
+        return json.dumps([values.get(k) for k in self.dimensions()])
+
+    # -- what is shown ---------------------------------------------------------------------------
+    def dimensions(self) -> list[str]:
+        """The swept settings, in the plan's order."""
+        return list(self.plan["runs"][0]) if self.plan and self.plan["runs"] else []
+
+    def _regression(self) -> bool:
+        return bool(self.plan) and str(self.plan["model"]).startswith("line")
+
+    def entry(self, i: int) -> dict:
+        """Run i of the plan as it stands: values, status, figures and run id."""
+        values = self.plan["runs"][i]
+        row, result = self.rows.get(i), self.results.get(i)
+        e = {"index": i + 1, **values, "status": "waiting", "acc": None, "loss": None,
+             "epochs": 0, "run_id": None, "error": None}
+        if row is not None:
+            e.update(status=row.status, acc=_finite(row.model_acc), loss=_finite(row.model_loss),
+                     epochs=row.epochs, run_id=row.run_id, error=row.error)
+        if result is not None:  # final: a row read a moment earlier may still say running
+            status = HISTORY_STATUS.get(result["status"], result["status"])
+            e.update(status=status, run_id=result.get("run_id") or e["run_id"],
+                     error=result.get("error") or e["error"])
+            for key, name in (("acc", "model_acc"), ("loss", "model_loss")):
+                if _finite(result.get(name)) is not None:
+                    e[key] = _finite(result[name])
+            if isinstance(result.get("epochs"), int):
+                e["epochs"] = result["epochs"]
+        return e
+
+    def _y(self, e: dict) -> Optional[float]:
+        return e["loss"] if self._regression() else e["acc"]
+
+    def _best(self, entries: list[dict]) -> Optional[int]:
+        scored = [e for e in entries if self._y(e) is not None and e["status"] in ("finished", "stopped")]
+        if not scored:
+            return None
+        pick = min if self._regression() else max
+        return pick(scored, key=self._y)["index"]
+
+    def _draw(self) -> None:
+        if not self.plan:
+            return
+        entries = [self.entry(i) for i in range(len(self.plan["runs"]))]
+        self._fill_table(entries)
+        self._show_progress(entries)
+        key = self.axis.currentData() or "index"
+        dims = self.dimensions()
+        shape_key = next((k for k in dims if k != key), None)
+        values = sorted({e[key] for e in entries}, key=lambda v: (isinstance(v, str), v))
+        log = key == "lr" and all(isinstance(v, (int, float)) and v > 0 for v in values)
+        position = {v: (math.log10(v) if log else float(j)) for j, v in enumerate(values)}
+        if log and len(values) > 1:
+            gap = min(b - a for a, b in zip(sorted(position.values()), sorted(position.values())[1:]))
+        else:
+            gap = 1.0
+        shapes = {}
+        if shape_key is not None:
+            for j, v in enumerate(sorted({e[shape_key] for e in entries},
+                                         key=lambda v: (isinstance(v, str), v))):
+                shapes[v] = SYMBOLS[j % len(SYMBOLS)]
+        groups: dict = {}
+        for e in entries:
+            groups.setdefault(e[key], []).append(e)
+        best = self._best(entries)
+        spots, self.points = [], []
+        for v, members in groups.items():
+            shown = [e for e in members if self._y(e) is not None]
+            for k, e in enumerate(shown):  # side by side, so equal figures do not hide each other
+                x = position[v] + (k - (len(shown) - 1) / 2) * 0.12 * gap
+                color = STATUS_COLORS.get(e["status"], "#7f7f7f")
+                is_best = e["index"] == best
+                spots.append({"pos": (x, self._y(e)), "data": e["index"],
+                              "symbol": "star" if is_best else shapes.get(e.get(shape_key), "o"),
+                              "size": 18 if is_best else 11,
+                              "brush": pg.mkBrush(color + ("ff" if e["status"] != "running" else "80")),
+                              "pen": pg.mkPen("#000000" if is_best else "#000000a0",
+                                              width=1.5 if is_best else 1)})
+                self.points.append({**e, "x": x, "y": self._y(e), "best": is_best})
+        self.scatter.setData(spots)
+        axis = self.plot.getAxis("bottom")
+        axis.setTicks([[(position[v], _value_text(v)) for v in values]])
+        self.plot.setLabel("bottom", NAMES.get(key, key) + (" (log scale)" if log else ""))
+        if values:
+            lo, hi = min(position.values()), max(position.values())
+            pad = 0.5 * gap
+            self.plot.setXRange(lo - pad, hi + pad, padding=0)
+        self._legend(entries, shape_key, shapes)
+        if spots:
+            self.plot_state.show_content()
+        else:
+            self.plot_state.show_message("Each run appears here once its first epoch is in.")
+
+    def _legend(self, entries: list[dict], shape_key, shapes: dict) -> None:
+        self.legend.clear()
+        for status in [s for s in STATUS_COLORS if any(e["status"] == s for e in entries)]:
+            sample = pg.ScatterPlotItem(symbol="o", size=10, brush=pg.mkBrush(STATUS_COLORS[status]),
+                                        pen=pg.mkPen("#000000a0"))
+            self.legend.addItem(sample, status)
+        if shape_key is not None and len(shapes) > 1:
+            for value, symbol in shapes.items():
+                sample = pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush("#c8c8c8"),
+                                            pen=pg.mkPen("#000000a0"))
+                self.legend.addItem(sample, f"{NAMES.get(shape_key, shape_key)} {_value_text(value)}")
+        if self._best(entries) is not None:
+            self.legend.addItem(pg.ScatterPlotItem(symbol="star", size=14, brush=pg.mkBrush("#c8c8c8"),
+                                                   pen=pg.mkPen("#000000")),
+                                "best" if self.exit_code is not None else "best so far")
+
+    def _fill_table(self, entries: list[dict]) -> None:
+        dims = self.dimensions()
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for r, e in enumerate(entries):
+            values = [e["index"], *(e[k] for k in dims), e["status"], e["acc"], e["loss"], e["epochs"],
+                      e["run_id"] or ""]
+            texts = [str(e["index"]), *(_value_text(e[k]) for k in dims), e["status"],
+                     "" if e["acc"] is None else f"{e['acc']:.2f}%",
+                     "" if e["loss"] is None else f"{e['loss']:.4f}", str(e["epochs"]), e["run_id"] or ""]
+            for c, (value, text) in enumerate(zip(values, texts)):
+                item = self.table.item(r, c)
+                if item is None:
+                    item = QTableWidgetItem()
+                    if not isinstance(value, str):  # numbers to the right
+                        item.setTextAlignment(right)
+                    self.table.setItem(r, c, item)
+                if item.text() != text:
+                    item.setText(text)
+            status_item = self.table.item(r, len(dims) + 1)
+            color = STATUS_COLORS.get(e["status"]) if e["status"] != "finished" else None
+            status_item.setData(Qt.ItemDataRole.ForegroundRole, pg.mkColor(color) if color else None)
+            status_item.setToolTip(e["error"] or "")
+
+    def _show_progress(self, entries: list[dict]) -> None:
+        if self.exit_code is not None:
+            return  # the ending's line stays
+        done = sum(1 for e in entries if e["index"] - 1 in self.results and e["status"] != "not started")
+        training = sum(1 for e in entries if e["status"] == "running")
+        text = f"{done} of {len(entries)} runs done, {training} training"
+        best = self._best(entries)
+        if best is not None:
+            e = entries[best - 1]
+            text += f"; best so far: run {best} ({self._describe(e)}), {self._figure(e)}"
+        if not self._stopping:
+            self.message.setText(text)
+
+    def _describe(self, e: dict) -> str:
+        return ", ".join(f"{NAMES.get(k, k)} {_value_text(e[k])}" for k in self.dimensions()) or "defaults"
+
+    def _figure(self, e: dict) -> str:
+        acc = e.get("acc", e.get("model_acc"))
+        loss = e.get("loss", e.get("model_loss"))
+        if acc is not None and not self._regression():
+            return f"{acc:.2f}%"
+        return f"test loss {loss:.4g}" if loss is not None else "no figures"
+
+    def _tip(self, x, y, data) -> str:
+        if not self.plan or not isinstance(data, int):
+            return ""
+        e = self.entry(data - 1)
+        return (f"run {e['index']}: {self._describe(e)}\n{e['status']}, {self._figure(e)}, "
+                f"{e['epochs']} epochs" + (f"\n{e['run_id']}" if e["run_id"] else ""))
+
+    # -- the end ---------------------------------------------------------------------------------
+    def shutdown(self, wait_ms: int = STOP_WAIT_MS) -> None:
+        """Stop the sweep (its runs save first) and wait up to `wait_ms` for it; then the thread."""
+        self.timer.stop()
+        if self.running:
+            self.stop()
+            if not self.process.waitForFinished(wait_ms):
+                self.process.kill()
+                self.process.waitForFinished(5000)
+        self.jobs.shutdown()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.shutdown()
+        super().closeEvent(event)
