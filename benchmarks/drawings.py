@@ -1,11 +1,16 @@
 """An evaluation set of drawings of the ten Fashion-MNIST classes, in three styles.
 
 Each item is a hand-placed outline (in a unit square, the shape a person would sketch), drawn on a
-280x280 canvas at a random size and position as
+280x280 canvas as
   - silhouette: filled, light on dark (a paint-bucket drawing),
   - outline:    a light stroke on dark (drawing with the brush),
   - ink:        a dark stroke on white paper (a pen drawing, or a scan),
 then brought to the model's framing with the same function the canvas and `predict` use.
+
+Two sets: "realistic" (the default) draws each item the way people draw on the canvas: at a random
+size (35-90% of the canvas), anywhere on it (often off-centre) and with a slight tilt (up to
++-TILT_DEG degrees); "upright" is the earlier set, random size and place but never tilted, kept for
+comparison with older figures.
 """
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from core.preprocess import to_model_input
 
 CANVAS = 280
 STYLES = ("silhouette", "outline", "ink")
+SETS = ("realistic", "upright")
+TILT_DEG = 12  # the realistic set's largest tilt either way
 
 # One closed outline per class (x, y in 0..1, y down), plus optional extra strokes.
 SHAPES: dict[int, tuple[list, list]] = {
@@ -40,15 +47,34 @@ SHAPES: dict[int, tuple[list, list]] = {
 }
 
 
-def draw(label: int, style: str, rng: np.random.Generator) -> np.ndarray:
-    """One drawing as a [280, 280] grey image in 0..1, as the canvas would hold it."""
+def draw(label: int, style: str, rng: np.random.Generator, tilt_deg: float = 0.0) -> np.ndarray:
+    """One drawing as a [280, 280] grey image in 0..1, as the canvas would hold it.
+
+    With `tilt_deg`, the drawing is turned by up to that many degrees either way (about its centre)
+    and placed so that it stays on the canvas."""
     outline, strokes = SHAPES[label]
     size = rng.uniform(0.35, 0.9) * CANVAS
-    x0, y0 = rng.uniform(0, CANVAS - size, 2)
+    if not tilt_deg:  # the upright set: placed as before, draw for draw, so it is the same set
+        x0, y0 = rng.uniform(0, CANVAS - size, 2)
     width = int(rng.integers(4, 12))
+    angle = np.radians(rng.uniform(-tilt_deg, tilt_deg)) if tilt_deg else 0.0
+    cos, sin = np.cos(angle), np.sin(angle)
+
+    def turn(points):  # about the unit square's centre, in units of `size`
+        return [((x - .5) * cos - (y - .5) * sin, (x - .5) * sin + (y - .5) * cos)
+                for x, y in points]
+
+    every = turn(outline + [p for stroke in strokes for p in stroke])
+    lo = np.min(every, axis=0) * size - width
+    hi = np.max(every, axis=0) * size + width
+    if tilt_deg:
+        cx, cy = (rng.uniform(-lo[i], CANVAS - hi[i]) if CANVAS - hi[i] > -lo[i] else CANVAS / 2
+                  for i in (0, 1))
+    else:
+        cx, cy = x0 + size / 2, y0 + size / 2
 
     def place(points):
-        return [(x0 + x * size, y0 + y * size) for x, y in points]
+        return [(cx + x * size, cy + y * size) for x, y in turn(points)]
 
     paper, ink = (255, 0) if style == "ink" else (0, 255)
     img = Image.new("L", (CANVAS, CANVAS), paper)
@@ -62,15 +88,29 @@ def draw(label: int, style: str, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(img, np.float32) / 255.0
 
 
-def drawing_set(per_class: int = 8, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """{style: (images [N, 28, 28] as the model sees them, labels [N])}."""
+def drawing_set(per_class: int = 8, seed: int = 0, kind: str = "realistic",
+                frame=to_model_input) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{style: (images [N, 28, 28] as the model sees them, labels [N])}.
+
+    `kind` is "realistic" (random size, place and a slight tilt) or "upright" (the earlier set);
+    `frame` brings a canvas drawing to the model's input (TrainDesk's own preprocessing)."""
+    if kind not in SETS:
+        raise ValueError(f"drawing set {kind!r}: one of {', '.join(SETS)}")
+    return {style: (np.stack([frame(c) for c in canvases]), labels)
+            for style, (canvases, labels) in canvas_set(per_class, seed, kind).items()}
+
+
+def canvas_set(per_class: int = 8, seed: int = 0, kind: str = "realistic"
+               ) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
+    """{style: (280x280 canvases, labels)}: the drawings before any framing."""
     rng = np.random.default_rng(seed)
+    tilt = TILT_DEG if kind == "realistic" else 0.0
     out = {}
     for style in STYLES:
-        images, labels = [], []
+        canvases, labels = [], []
         for label in SHAPES:
             for _ in range(per_class):
-                images.append(to_model_input(draw(label, style, rng)))
+                canvases.append(draw(label, style, rng, tilt))
                 labels.append(label)
-        out[style] = (np.stack(images), np.array(labels))
+        out[style] = (canvases, np.array(labels))
     return out

@@ -100,30 +100,34 @@ CIRCLES_FLAGS = {"samples": ("n_samples", int), "noise": ("noise", float),
 
 def add_flag(parser, spec: Setting) -> None:
     """A setting's flag: its type, choices (the empty choice written "none"), default and help.
-    A default that depends on the workflow is left as None and filled in by `config_from_args`;
-    ranges are checked afterwards by TrainConfig.validate(), in one line that names the flag."""
+    A default that depends on the workflow or the model is left as None ("not given") and filled
+    in by `config_from_args`; ranges are checked afterwards by TrainConfig.validate(), in one line
+    that names the flag."""
     options = spec.options()
     kw = {"dest": spec.name}
     if spec.kind is bool:  # --flag / --no-flag
-        kw.update(action=argparse.BooleanOptionalAction, default=spec.default)
+        kw.update(action=argparse.BooleanOptionalAction, default=None if spec.varies else spec.default)
     elif options is not None:
         kw.update(choices=[spec.cli_text(o) for o in options],
-                  default=None if spec.per_workflow else spec.cli_text(spec.default))
+                  default=None if spec.varies else spec.cli_text(spec.default))
     else:
-        kw.update(type=spec.kind, default=None if spec.per_workflow else spec.default)
+        kw.update(type=spec.kind, default=None if spec.varies else spec.default)
     action = parser.add_argument(spec.flag, **kw)
     action.help = _help(spec, options)  # set afterwards: some actions append their own default
 
 
 def _help(spec: Setting, options) -> str:
     names = {task: name for task, name, _ in WORKFLOWS}
+    shown = lambda v: spec.cli_text(v) if options is not None else f"{v}"  # noqa: E731
     if spec.per_workflow:  # the toy workflows as their --model names spell them
-        default = ", ".join(f"{spec.default_for(t)} ({'Fashion-MNIST' if t == 'fashion' else t})"
+        default = ", ".join(f"{shown(spec.default_for(t))} ({'Fashion-MNIST' if t == 'fashion' else t})"
                             for t in names)
     elif spec.default is None:
         default = "automatic"
     else:
-        default = spec.cli_text(spec.default) if options is not None else f"{spec.default}"
+        default = shown(spec.default)
+    for model, value in spec.per_model.items():  # a model's own recipe
+        default += f"; {shown(value)} for {model}"
     notes = [spec.range_text()] if spec.range_text() else []
     notes.append(f"default: {default}")
     if spec.workflows is not None:
@@ -132,11 +136,13 @@ def _help(spec: Setting, options) -> str:
 
 
 def config_from_args(args, task: str, **rest) -> TrainConfig:
-    """The TrainConfig the `train` flags ask for; unset workflow-dependent values take `task`'s."""
+    """The TrainConfig the `train` flags ask for; the flags not given whose default depends on the
+    workflow or the model take the model's own, else `task`'s."""
     values = {}
+    model = getattr(args, "model", None)
     for spec in settings_of(TrainConfig):
         value = getattr(args, spec.name)
-        values[spec.name] = spec.default_for(task) if value is None and spec.per_workflow \
+        values[spec.name] = spec.default_for(task, model) if value is None and spec.varies \
             else spec.from_cli(value)
     return TrainConfig(**values, **rest)
 

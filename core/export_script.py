@@ -13,10 +13,17 @@ from __future__ import annotations
 from string import Template
 
 from core import schedules
+from core.models_best import WIDTHS
 from core.version import __version__
 
 # The models' first argument: pixels for the linear models, channels for TinyVGG.
-INPUT_SHAPE = {"fashion-v0": "28 * 28", "fashion-v1": "28 * 28", "fashion-v2": "1"}
+INPUT_SHAPE = {"fashion-v0": "28 * 28", "fashion-v1": "28 * 28", "fashion-v2": "1",
+               "fashion-best": "1"}
+# How build_model() makes each model: the seeds take the run's hidden units, fashion-best has its
+# own fixed widths (core/models_best.py; the copy below must build the same layers in the same order).
+BUILD = {"fashion-best": "FashionBest(input_shape=1, output_shape=len(CLASS_NAMES))"}
+SEED_BUILD = "$class_name(input_shape=$input_shape, hidden_units=HIDDEN_UNITS,\n" \
+             "                       output_shape=len(CLASS_NAMES))"
 
 MODEL_CLASSES = {
     "fashion-v0": '''
@@ -83,6 +90,52 @@ class FashionMNISTModelV2(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.conv_block_2(self.conv_block_1(x)))
 ''',
+    "fashion-best": '''
+def conv_bn(in_ch: int, out_ch: int, kernel_size: int = 3, stride: int = 1,
+            padding: int = 1) -> nn.Sequential:
+    """Convolution (no bias: the batch norm has one), batch norm, ReLU."""
+    return nn.Sequential(
+        nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=False),
+        nn.BatchNorm2d(out_ch),
+        nn.ReLU(),
+    )
+
+
+class Residual(nn.Module):
+    """x + conv_bn(x): the block learns a correction to what comes in."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.block = conv_bn(channels, channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.block(x)
+
+
+class FashionBest(nn.Module):
+    """TrainDesk's fashion-best: block 1, 28x28 -> 14x14 (stride-2 stem, residual); block 2,
+    14x14 -> 7x7 (max pool, wider conv, residual); a linear layer over the 7x7 maps."""
+
+    def __init__(self, input_shape: int = 1, output_shape: int = 10, widths: tuple = $widths):
+        super().__init__()
+        w1, w2 = widths
+        self.block_1 = nn.Sequential(
+            conv_bn(input_shape, w1, kernel_size=4, stride=2, padding=1),  # 28x28 -> 14x14
+            Residual(w1),
+        )
+        self.block_2 = nn.Sequential(
+            nn.MaxPool2d(kernel_size=2),                                     # 14x14 -> 7x7
+            conv_bn(w1, w2),
+            Residual(w2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(w2 * 7 * 7, output_shape),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.block_2(self.block_1(x)))
+''',
 }
 
 OPTIMIZERS = {
@@ -134,6 +187,9 @@ WEIGHT_DECAY = $weight_decay
 LR_SCHEDULE = "$schedule"  # constant (the notebooks'), step, cosine or onecycle: see lr_at()
 STEP_EPOCHS = $step_epochs  # "step": epochs between two x0.1 drops
 WARMUP_EPOCHS = $warmup_epochs  # raise the rate from 0 over this many epochs first
+LABEL_SMOOTHING = $label_smoothing  # training targets give this share to the other classes
+FLIP = $flip  # mirror each training image left to right at even odds
+SHIFT = $shift  # move each training image by up to this many pixels each way (zeros fill in)
 CLASS_NAMES = $classes
 
 FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -168,8 +224,7 @@ def to_input(images: torch.Tensor) -> torch.Tensor:
 $model_class
 
 def build_model() -> nn.Module:
-    return $class_name(input_shape=$input_shape, hidden_units=HIDDEN_UNITS,
-                       output_shape=len(CLASS_NAMES))
+    return $build
 
 
 def lr_at(step: int, steps_per_epoch: int, epochs: int) -> float:
@@ -199,11 +254,26 @@ def cos_between(a: float, b: float, frac: float) -> float:
     return b + (a - b) * 0.5 * (1.0 + math.cos(math.pi * frac))
 
 
+def augment(X: torch.Tensor) -> torch.Tensor:
+    """Random flips and shifts of a training batch [N, 1, 28, 28] (FLIP, SHIFT)."""
+    n = len(X)
+    if FLIP:
+        mirrored = (torch.rand(n) < 0.5).view(n, 1, 1, 1)
+        X = torch.where(mirrored, X.flip(-1), X)
+    if SHIFT:
+        padded = nn.functional.pad(X, (SHIFT, SHIFT, SHIFT, SHIFT))
+        offset = torch.randint(0, 2 * SHIFT + 1, (n, 2))
+        X = torch.stack([padded[i, :, dy:dy + 28, dx:dx + 28] for i, (dy, dx) in enumerate(offset.tolist())])
+    return X
+
+
 def train_step(model, data_loader, loss_fn, optimizer, device, step: int, epochs: int):
     """One pass over the training data; returns (loss, accuracy %, optimiser steps taken so far)."""
     model.train()
     train_loss, correct, seen = 0.0, 0, 0
     for X, y in data_loader:
+        if FLIP or SHIFT:
+            X = augment(X)
         X, y = X.to(device), y.to(device)
         if LR_SCHEDULE != "constant" or WARMUP_EPOCHS > 0:
             for group in optimizer.param_groups:
@@ -253,7 +323,8 @@ def main() -> None:
 
     torch.manual_seed(SEED)
     model = build_model().to(device)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = nn.CrossEntropyLoss()  # the test loss: plain cross-entropy
+    train_loss_fn = nn.CrossEntropyLoss(label_smoothing=LABEL_SMOOTHING)
     optimizer = $optimizer
 
     # As in the notebook, seed again just before the loop: this fixes every epoch's shuffle.
@@ -261,7 +332,7 @@ def main() -> None:
     print(f"Training {type(model).__name__} on {device}, epochs: {args.epochs}", file=sys.stderr)
     start, step = time.perf_counter(), 0
     for epoch in range(1, args.epochs + 1):
-        train_loss, train_acc, step = train_step(model, train_dataloader, loss_fn, optimizer,
+        train_loss, train_acc, step = train_step(model, train_dataloader, train_loss_fn, optimizer,
                                                  device, step, args.epochs)
         test_loss, test_acc = test_step(model, test_dataloader, loss_fn, device)
         print(f"Epoch: {epoch} | Train loss: {train_loss:.5f} | Train acc: {train_acc:.2f}% | "
@@ -326,8 +397,11 @@ def build_script(meta: dict, source: str, recipe: tuple[float, float, float]) ->
     to_input = PLAIN_INPUT if plain else Template(RECIPE_INPUT).substitute(
         scale=repr(float(scale)), mean=repr(float(mean)), std=repr(float(std)))
     notes = "".join(f"# Note: {_printable(n)}\n" for n in script_notes(meta))
+    class_name = MODEL_CLASSES[model_id].split("class ")[-1].split("(")[0]  # the last class: the model
+    model_class = Template(MODEL_CLASSES[model_id]).substitute(widths=repr(tuple(WIDTHS)))
+    model_class = model_class.rstrip("\n") + "\n"
     return TEMPLATE.substitute(
-        class_name=MODEL_CLASSES[model_id].split("class ")[1].split("(")[0],
+        class_name=class_name,
         version=__version__, source=_printable(source), notes=notes,
         seed=int(config.seed), epochs=int(config.epochs), batch_size=int(config.batch_size),
         hidden_units=int(meta["hidden_units"]), lr=repr(float(config.lr)),
@@ -337,7 +411,11 @@ def build_script(meta: dict, source: str, recipe: tuple[float, float, float]) ->
         step_epochs=int(getattr(config, "step_epochs", 1)),
         warmup_epochs=repr(float(getattr(config, "warmup_epochs", 0.0))),
         classes=_list_literal([str(c) for c in meta["classes"]]),
-        to_input=to_input, model_class=MODEL_CLASSES[model_id].rstrip("\n") + "\n",
+        label_smoothing=repr(float(getattr(config, "label_smoothing", 0.0))),
+        flip=repr(bool(getattr(config, "flip", False))), shift=int(getattr(config, "shift", 0)),
+        build=Template(BUILD.get(model_id, SEED_BUILD)).substitute(
+            class_name=class_name, input_shape=INPUT_SHAPE[model_id]),
+        to_input=to_input, model_class=model_class,
         input_shape=INPUT_SHAPE[model_id], optimizer=OPTIMIZERS[config.optimizer],
         step_gamma=repr(schedules.STEP_GAMMA), div=repr(schedules.ONECYCLE_DIV),
         final_div=repr(schedules.ONECYCLE_FINAL_DIV), pct_start=repr(schedules.ONECYCLE_PCT_START))

@@ -7,6 +7,8 @@ from typing import Callable
 import torch
 from torch import nn
 
+from core.models_best import FashionBest  # TrainDesk's own model, beyond the seeds
+
 FASHION_INPUT = 28 * 28
 FASHION_CLASSES = 10
 
@@ -148,6 +150,7 @@ class ModelSpec:
     description: str
     build: Callable[[int], nn.Module]
     uses_hidden_units: bool = False
+    channels_last: bool = False  # the trainer keeps weights and batches channels-last (faster convs)
 
 
 def _fashion(cls, input_shape: int):
@@ -164,7 +167,12 @@ MODELS: dict[str, ModelSpec] = {s.id: s for s in [
               _fashion(FashionMNISTModelV1, FASHION_INPUT), True),
     ModelSpec("fashion-v2", "FashionMNISTModelV2", "fashion",
               "TinyVGG: two conv blocks and a linear classifier (seed: 88.6%).",
-              _fashion(FashionMNISTModelV2, 1), True),
+              _fashion(FashionMNISTModelV2, 1), True, channels_last=True),
+    ModelSpec("fashion-best", "FashionBest", "fashion",
+              "TrainDesk's own small, fast CNN with batch norm and a recipe of its own (one-cycle, "
+              "label smoothing, bfloat16): over 92% in about a minute on two CPU cores.",
+              lambda hidden: FashionBest(input_shape=1, output_shape=FASHION_CLASSES),
+              channels_last=True),
     ModelSpec("line", "LinearRegressionModel", "line",
               "One weight and one bias fitting a straight line (notebook 01).",
               lambda hidden: LinearRegressionModel()),

@@ -2,7 +2,8 @@
 
 A setting is one field of a settings dataclass (core.config.TrainConfig) made with `setting()`:
 its name, type and default are the field's; the rest (label, help, group, range or choices, the
-workflows that use it, where the setup panel shows it) rides in the field's metadata. From that
+workflows that use it, the defaults that differ per workflow or per model, where the setup panel
+shows it) rides in the field's metadata. From that
 one declaration come
 
 - the dataclass's default and its validate(): `check_all()`, one message naming the CLI flag;
@@ -55,6 +56,7 @@ class Setting:
     box: Optional[str] = "Training"      # one of BOXES, or None: not in the panel
     widget_range: Optional[tuple] = None  # the panel's narrower (low, high), if it differs
     per_workflow: Mapping[str, Any] = field(default_factory=dict)  # defaults that differ
+    per_model: Mapping[str, Any] = field(default_factory=dict)     # a model's own (wins over those)
     noun: str = ""                       # how messages name it; default: the label
     decimals: int = 8                    # float widgets: the smallest step shown
 
@@ -102,8 +104,18 @@ class Setting:
         return value
 
     # -- defaults and workflows ----------------------------------------------------------------
-    def default_for(self, task: str):
+    def default_for(self, task: str, model: Optional[str] = None):
+        """The value a new run starts from: the model's own default, else the workflow's, else
+        the plain one."""
+        if model is not None and model in self.per_model:
+            return self.per_model[model]
         return self.per_workflow.get(task, self.default)
+
+    @property
+    def varies(self) -> bool:
+        """Its default depends on the workflow or the model: the CLI leaves the flag unset (None)
+        and fills it in once the model is known."""
+        return bool(self.per_workflow or self.per_model)
 
     def used_in(self, task: str) -> bool:
         return self.workflows is None or task in self.workflows

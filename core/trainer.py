@@ -19,10 +19,13 @@ from torch import nn
 
 from core import distributed, doctor
 from core.augment import sketchify
-from core.config import WORKFLOW_DEFAULTS, BatchResult, EpochResult, RunResult, TrainConfig
+from core.augment_basic import flip_and_shift
+from core.config import (MODEL_DEFAULTS, WORKFLOW_DEFAULTS, BatchResult, EpochResult, RunResult,
+                         TrainConfig)
 from core.device import (choose_threads, describe, pick_device, remembered_threads,
                          take_problems)
 from core.models import build_model, get_spec
+from core.precision import autocast, native_bfloat16
 from core.schedules import lr_at
 from core import train_state
 
@@ -119,7 +122,7 @@ class Trainer:
         self.data = data.to(self.device)
         torch.manual_seed(config.seed)
         self.model = build_model(config.model, config.hidden_units).to(self.device)
-        self.channels_last = self.task == "fashion" and config.model == "fashion-v2"
+        self.channels_last = self.task == "fashion" and self.spec.channels_last
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.rank, self.world_size = distributed.world()
@@ -133,6 +136,13 @@ class Trainer:
         self.optimizer = make_optimizer(config, self.model.parameters())
         self.loss_fn = {"fashion": nn.CrossEntropyLoss(), "line": nn.L1Loss(),
                         "circles": nn.BCEWithLogitsLoss()}[self.task]
+        # Training may smooth its targets (--label-smoothing); the test loss stays plain cross-entropy.
+        smoothing = config.label_smoothing if self.task == "fashion" else 0.0
+        self.train_loss_fn = nn.CrossEntropyLoss(label_smoothing=smoothing) if smoothing else self.loss_fn
+        # --mixed-precision: the training steps in bfloat16 where the hardware has it (core/precision.py)
+        self.bfloat16 = config.mixed_precision and native_bfloat16(self.device)
+        if config.mixed_precision and not self.bfloat16:
+            log(f"Mixed precision: {describe(self.device)} has no native bfloat16, so float32")
         self.generator = torch.Generator().manual_seed(config.seed)
         self.augment_generator = torch.Generator().manual_seed(config.seed + 1)
         self.threads = self._pick_threads()
@@ -190,10 +200,13 @@ class Trainer:
 
         def step():
             opt.zero_grad(set_to_none=True)
-            self.loss_fn(probe(xb), yb).backward()
+            with autocast(self.device, self.bfloat16):  # timed as the run will train
+                loss = self.loss_fn(probe(xb), yb)
+            loss.backward()
             opt.step()
 
-        key = f"{self.config.model}|hidden {self.config.hidden_units}|batch {n}"
+        key = f"{self.config.model}|hidden {self.config.hidden_units}|batch {n}" + (
+            "|bfloat16" if self.bfloat16 else "")
         chosen, how = remembered_threads(key, lambda: choose_threads(step))
         self.log(f"CPU threads: {chosen}, {how}")
         for note in take_problems():
@@ -294,7 +307,7 @@ class Trainer:
         return b % STOP_CHECK_EVERY == 0 and distributed.any_rank(self.control.stopped, self.device)
 
     def _train_epoch(self, epoch: int, epochs: int):
-        model, opt, loss_fn = self.train_model, self.optimizer, self.loss_fn
+        model, opt, loss_fn = self.train_model, self.optimizer, self.train_loss_fn
         model.train()
         batches = self._steps_per_epoch()
         zero = torch.zeros((), device=self.device)
@@ -305,6 +318,7 @@ class Trainer:
         last_log = t_start = time.perf_counter()
         run_start = t_start - self.training_time
         sketch = self.config.augment == "sketch" and self.task == "fashion"
+        flip, shift = (self.config.flip, self.config.shift) if self.task == "fashion" else (False, 0)
         done, earlier = 0, 0.0
         if self.progress is not None and self.progress["epoch"] == epoch:
             done, earlier = self.progress["done"], self.progress["elapsed"]
@@ -329,10 +343,13 @@ class Trainer:
                 return "stopped"
             if self.scheduled:
                 self._set_lr()
+            if flip or shift:
+                xb = flip_and_shift(xb, self.augment_generator, flip, shift)
             if sketch:
                 xb = sketchify(xb, self.augment_generator, self.config.sketch_fraction)
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
+            with autocast(self.device, self.bfloat16):
+                logits = model(xb)
+                loss = loss_fn(logits, yb)
             finite = torch.isfinite(loss)
             # On the CPU reading the flag costs nothing, so halt before the step that would spoil
             # the weights; on an accelerator it is read at log points to keep the device busy.
@@ -410,7 +427,7 @@ class Trainer:
             group["lr"] = lr
 
     def _default_lr(self) -> float:
-        return WORKFLOW_DEFAULTS[self.task]["lr"]
+        return MODEL_DEFAULTS.get(self.config.model, {}).get("lr", WORKFLOW_DEFAULTS[self.task]["lr"])
 
     def _halt(self, why: str, status: str = "halted", headline: str = "Training halted",
               advice: Optional[str] = None) -> str:

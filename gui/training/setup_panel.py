@@ -40,6 +40,7 @@ class SetupPanel(QWidget):
         self._settings = [s for s in settings_of(TrainConfig) if s.box is not None]
         self._models = []          # core's ModelInfo list, once loaded
         self._pending_model = TrainConfig().model
+        self._recipe_model = self._pending_model  # the model whose starting values the panel shows
         self._counts = {}
         self._restoring = False
         self.widgets: dict[str, QWidget] = {}
@@ -209,9 +210,11 @@ class SetupPanel(QWidget):
         try:
             self._set_combo(self.workflow, saved.get("workflow", "fashion"))
             task = self.task()
+            model = saved.get("model") if isinstance(saved.get("model"), str) else None
             for spec in self._settings:
-                fallback = spec.default_for(task)
+                fallback = spec.default_for(task, model)
                 self._put(spec, spec.restore(saved.get(spec.name, fallback), fallback))
+            self._recipe_model = self.model_id()
         finally:
             self._restoring = False
         self._update_enabled()
@@ -294,8 +297,20 @@ class SetupPanel(QWidget):
     def _model_changed(self) -> None:
         if self.model.currentData():
             self._pending_model = self.model.currentData()
+            if not self._restoring and self._pending_model != self._recipe_model:
+                self._model_defaults(self._recipe_model, self._pending_model)
         self._update_enabled()
         self._want_parameters()
+
+    def _model_defaults(self, old: str, new: str) -> None:
+        """A model with a recipe of its own (core/config.py, per_model; fashion-best) brings its
+        starting values when picked, and leaving it brings back the ones the new model starts
+        from; settings neither model has its own value for keep what the user set."""
+        task = self.task()
+        for spec in self._settings:
+            if old in spec.per_model or new in spec.per_model:
+                self._put(spec, spec.default_for(task, new))
+        self._recipe_model = new
 
     def _spec(self):
         return next((m for m in self._models if m.id == self.model_id()), None)

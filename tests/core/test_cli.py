@@ -35,8 +35,8 @@ def test_usage_errors_exit_2(argv, capsys):
 def test_models_lists_every_model_with_its_size(capsys):
     assert main(["models"]) == 0
     rows = {r["model"]: r for r in _lines(capsys.readouterr().out)}
-    assert list(rows) == ["fashion-v0", "fashion-v1", "fashion-v2", "line", "line-stack",
-                          "circles-v0", "circles-v1", "circles-v2"]
+    assert list(rows) == ["fashion-v0", "fashion-v1", "fashion-v2", "fashion-best", "line",
+                          "line-stack", "circles-v0", "circles-v1", "circles-v2"]
     assert rows["fashion-v2"]["parameters"] == 7740 and rows["fashion-v2"]["description"]
 
 

@@ -3,7 +3,7 @@ from dataclasses import dataclass, fields
 
 import pytest
 
-from core.config import SETTINGS, WORKFLOW_DEFAULTS, WORKFLOWS, TrainConfig
+from core.config import SKETCH_FRACTION, MODEL_DEFAULTS, SETTINGS, WORKFLOW_DEFAULTS, WORKFLOWS, TrainConfig
 from core.settings_spec import BOXES, GROUPS, setting, settings_of
 
 
@@ -16,6 +16,8 @@ def test_every_setting_is_a_field_with_a_valid_default_and_a_place():
         s.check(s.default)
         for task, _, _ in WORKFLOWS:
             s.check(s.default_for(task))
+            for model in s.per_model:
+                s.check(s.default_for(task, model))
         assert s.group in GROUPS and (s.box is None or s.box in BOXES)
         assert s.label and s.help and s.flag == "--" + s.name.replace("_", "-")
 
@@ -27,8 +29,8 @@ def test_workflow_defaults_are_the_seeds():
     d = TrainConfig()
     assert (d.model, d.epochs, d.batch_size, d.lr, d.optimizer, d.weight_decay, d.hidden_units,
             d.seed, d.device, d.threads, d.data_dir, d.augment, d.sketch_fraction) == (
-        "fashion-v2", 3, 32, 0.1, "sgd", 0.0, 10, 42, "auto", 0, None, "", 0.35)
-    assert TrainConfig.sketch_fraction == 0.35  # a class attribute still, as the benchmarks read it
+        "fashion-v2", 3, 32, 0.1, "sgd", 0.0, 10, 42, "auto", 0, None, "", SKETCH_FRACTION)
+    assert TrainConfig.sketch_fraction == SKETCH_FRACTION  # a class attribute, as the benchmarks read it
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -44,7 +46,10 @@ def test_workflow_defaults_are_the_seeds():
     (dict(lr=float("nan")), "learning rate (--lr) must be a finite number, not nan"),
     (dict(threads=-1), "CPU threads (--threads) must be between 0 and 1024, not -1"),
     (dict(data_dir=3), "data folder (--data-dir) must be text, not 3"),
-    (dict(model="nope"), "model (--model) must be fashion-v0, fashion-v1, fashion-v2, line,"),
+    (dict(model="nope"), "model (--model) must be fashion-v0, fashion-v1, fashion-v2, fashion-best,"),
+    (dict(label_smoothing=0.6), "label smoothing (--label-smoothing) must be between 0 and 0.5"),
+    (dict(shift=9), "shift (--shift) must be between 0 and 8, not 9"),
+    (dict(flip=1), "random flips (--flip) must be true or false, not 1"),
 ])
 def test_one_message_names_the_flag(bad, message):
     with pytest.raises(ValueError) as e:
@@ -74,7 +79,8 @@ def test_restoring_converts_and_clamps_into_the_widget_range():
 def test_workflows_that_use_each_setting():
     toy_only_unused = {s.name for s in SETTINGS if not s.used_in("circles")}
     assert toy_only_unused == {"batch_size", "hidden_units", "data_dir", "augment",
-                               "sketch_fraction"}
+                               "sketch_fraction", "label_smoothing", "flip", "shift",
+                               "mixed_precision"}
     assert all(s.used_in("fashion") for s in SETTINGS)
 
 
@@ -85,3 +91,23 @@ def test_a_declaration_with_a_mistake_is_refused_when_read():
 
     with pytest.raises(ValueError, match="group 'Regularisation'"):
         settings_of(Typo)
+
+
+def test_a_model_default_wins_over_the_workflow_and_the_plain_one():
+    s = {x.name: x for x in SETTINGS}
+    assert s["epochs"].default_for("fashion") == 3 and s["epochs"].default_for("line") == 300
+    assert s["epochs"].default_for("fashion", "fashion-v2") == 3  # no recipe of its own
+    best = MODEL_DEFAULTS["fashion-best"]
+    assert s["epochs"].default_for("fashion", "fashion-best") == best["epochs"]
+    assert s["seed"].default_for("fashion", "fashion-best") == 42 and not s["seed"].varies
+    assert s["epochs"].varies and s["momentum"].varies and not s["momentum"].per_workflow
+    # The recipe: everything a fast run needs, and nothing that changes the seeds' own defaults.
+    recipe = MODEL_DEFAULTS["fashion-best"]
+    assert {"epochs", "batch_size", "lr", "momentum", "weight_decay", "schedule",
+            "label_smoothing", "mixed_precision"} <= set(recipe)
+    assert recipe["schedule"] == "onecycle" and recipe["label_smoothing"] == 0.1
+    assert recipe["mixed_precision"] and "flip" not in recipe  # flips did not help in 8 epochs
+    TrainConfig(model="fashion-best", **recipe).validate()
+    d = TrainConfig()
+    assert (d.label_smoothing, d.flip, d.shift, d.momentum, d.schedule, d.mixed_precision) == (
+        0.0, False, 0, 0.0, "constant", False)

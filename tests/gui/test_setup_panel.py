@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pytest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox
 
-from core.config import SETTINGS, TrainConfig
+from core.config import MODEL_DEFAULTS, SETTINGS, TrainConfig
 from core.settings_spec import setting
 from gui.training.setup_panel import SetupPanel
 
@@ -43,11 +43,13 @@ def test_rows_labels_and_order_are_as_before(panel):
     assert [box.title() for box in panel.groups] == ["Experiment", "Training", "Hardware and data"]
     assert labelled == [["Workflow", "Model"],
                         ["Epochs", "Batch size", "Learning rate", "Optimizer", "Weight decay",
-                         "Momentum", "LR schedule", "Step every (epochs)", "Warm-up (epochs)",
-                         "Best epoch by", "Early stopping patience", "Hidden units", "Seed",
-                         "Sketch-robust (mix drawings into batches)"],
-                        ["Device", "Data folder", "Write TensorBoard logs"]]
-    assert len(rows(panel.groups[0].layout())) == 5 and len(rows(panel.groups[2].layout())) == 5
+                         "Momentum", "Label smoothing", "LR schedule", "Step every (epochs)",
+                         "Warm-up (epochs)", "Best epoch by", "Early stopping patience",
+                         "Hidden units", "Seed", "Sketch-robust (mix drawings into batches)",
+                         "Random flips", "Random shift (pixels)"],
+                        ["Device", "Data folder", "Write TensorBoard logs",
+                         "Mixed precision (bfloat16)"]]
+    assert len(rows(panel.groups[0].layout())) == 5 and len(rows(panel.groups[2].layout())) == 6
     assert (panel.epochs.minimum(), panel.epochs.maximum()) == (1, 1_000_000)
     assert (panel.batch_size.minimum(), panel.batch_size.maximum()) == (1, 60_000)
     assert (panel.lr.minimum(), panel.lr.maximum(), panel.lr.decimals()) == (1e-8, 100.0, 8)
@@ -100,7 +102,8 @@ def test_saved_settings_keep_the_previous_versions_keys(panel):
                           "hidden_units", "seed", "device", "threads", "data_dir", "line",
                           "circles", "log_interval_s", "augment", "sketch_fraction", "workflow",
                           "momentum", "schedule", "step_epochs", "warmup_epochs", "best_by",
-                          "patience", "tensorboard"}
+                          "patience", "tensorboard", "label_smoothing", "flip", "shift",
+                          "mixed_precision"}
     # A state written by the previous version, toy workflow included, restores as it was.
     old = {**state, "workflow": "circles", "model": "circles-v2", "epochs": 1000, "lr": 0.05,
            "optimizer": "adam", "seed": 7, "device": "cpu"}
@@ -158,3 +161,51 @@ def test_one_declaration_reaches_help_panel_validation_and_saved_settings(
     assert again.dropout.value() == 0.9
     again.set_config({**panel.state(), "dropout": "lots"})
     assert again.dropout.value() == 0.2
+
+
+# -- a model with its own recipe ------------------------------------------------------------------
+
+def _with_models(panel):
+    from core.models import MODELS
+    from gui.training.worker import CoreInfo, ModelInfo
+    panel.set_core_info(CoreInfo([ModelInfo(m.id, m.class_name, m.task, m.description,
+                                            m.uses_hidden_units) for m in MODELS.values()],
+                                 ["cpu"], "cpu", "test", 0.0))
+
+
+def _recipe(panel):
+    c = panel.config()
+    return {name: getattr(c, name) for name in MODEL_DEFAULTS["fashion-best"]}
+
+
+def test_picking_fashion_best_brings_its_recipe_and_leaving_it_the_seeds(panel):
+    _with_models(panel)
+    seeds = _recipe(panel)  # fashion-v2 with the notebook's settings
+    assert seeds == {s.name: s.default_for("fashion") for s in SETTINGS
+                     if s.name in MODEL_DEFAULTS["fashion-best"]}
+    assert (seeds["epochs"], seeds["batch_size"], seeds["schedule"], seeds["mixed_precision"]) == (
+        3, 32, "constant", False)
+    panel.seed.setValue(7)  # the user's own choice, which no model has a value for
+    panel.model.setCurrentIndex(panel.model.findData("fashion-best"))
+    assert _recipe(panel) == MODEL_DEFAULTS["fashion-best"]
+    assert panel.mixed_precision.isChecked() and panel.config().seed == 7
+    panel.model.setCurrentIndex(panel.model.findData("fashion-v0"))
+    assert _recipe(panel) == seeds and panel.config().seed == 7
+    # Leaving it for another workflow: the toy model does not inherit momentum or one-cycle.
+    panel.model.setCurrentIndex(panel.model.findData("fashion-best"))
+    panel.workflow.setCurrentIndex(panel.workflow.findData("line"))
+    c = panel.config()
+    assert (c.epochs, c.lr, c.momentum, c.schedule, c.weight_decay) == (300, 0.01, 0.0,
+                                                                        "constant", 0.0)
+
+
+def test_a_saved_fashion_best_run_keeps_its_own_values(panel):
+    _with_models(panel)
+    panel.set_config({"workflow": "fashion", "model": "fashion-best", "epochs": 5, "lr": 0.3})
+    _with_models(panel)  # core's list arriving after the saved settings changes nothing
+    c = panel.config()
+    assert (c.model, c.epochs, c.lr) == ("fashion-best", 5, 0.3)
+    # what the saved settings lack starts from the model's recipe
+    recipe = MODEL_DEFAULTS["fashion-best"]
+    assert (c.batch_size, c.schedule, c.label_smoothing, c.mixed_precision) == (
+        recipe["batch_size"], "onecycle", 0.1, True)
