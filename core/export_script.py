@@ -371,6 +371,10 @@ def script_notes(meta: dict) -> list[str]:
     if config.get("augment") == "sketch":
         notes.append("the run mixed drawing-like images into its batches (--augment sketch); the "
                      "script trains on the plain images, so its accuracy will differ a little")
+    if config.get("mixed_precision") is True:
+        notes.append("the run trained in bfloat16 mixed precision (--mixed-precision) where the "
+                     "hardware had it; the script trains in float32: slower on a CPU, about as "
+                     "accurate")
     if isinstance(config.get("patience"), int) and config["patience"] > 0:
         notes.append(f"the run could stop early (patience {config['patience']}); the script "
                      "trains every epoch")

@@ -51,7 +51,7 @@ def test_panel_shows_models_parameters_and_devices_from_core(window, qtbot):
     assert p.model_params.text() == f"Parameters: {parameter_count(build_model('fashion-v2', 10)):,}"
     assert "TinyVGG" in p.model_about.text()
     assert [p.model.itemData(i) for i in range(p.model.count())] == [
-        "fashion-v0", "fashion-v1", "fashion-v2"]
+        "fashion-v0", "fashion-v1", "fashion-v2", "fashion-best"]
     assert "Found: CPU" in p.device_found.text() or "Found: CUDA" in p.device_found.text()
     # Switching workflow lists that workflow's models and its default settings.
     p.workflow.setCurrentIndex(p.workflow.findData("circles"))
