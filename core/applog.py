@@ -39,7 +39,9 @@ def setup(what: str) -> Optional[Path]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES,
-                                                       backupCount=BACKUPS, encoding="utf-8")
+                                                       backupCount=BACKUPS, encoding="utf-8",
+                                                       # file names that are not UTF-8
+                                                       errors="backslashreplace")
     except OSError as e:
         print(f"TrainDesk: cannot write the log file {path}: {e}", file=sys.stderr or sys.__stderr__)
         return None

@@ -1,5 +1,6 @@
-"""Plain training augmentation for the Fashion-MNIST models: random horizontal flips and random
-shifts (--flip, --shift), on whole batches of tensors on the training device, no per-image Python.
+"""Plain training augmentation for the image models: random horizontal flips and random shifts
+(--flip, --shift), on whole batches of tensors on the training device, no per-image Python; and
+notebook 04's TrivialAugment (--trivial-augment), one image at a time.
 
 A garment mirrored left to right is still the same garment, and a few pixels off centre is still
 where a photo might put it: both give the model variations it meets at test time without a
@@ -33,3 +34,27 @@ def flip_and_shift(x: torch.Tensor, g: torch.Generator, flip: bool = False,
         index = (rows * wide + cols).view(n, 1, h * w).expand(n, c, h * w)
         x = padded.reshape(n, c, -1).gather(2, index).view(n, c, h, w)
     return x
+
+
+_TRIVIAL = {}  # one TrivialAugmentWide, made on first use (torchvision's transforms import slowly)
+
+
+def trivial_augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """Each image of the float batch [B, C, H, W] (0..1) with one TrivialAugmentWide change, as
+    notebook 04 trains its augmented TinyVGG (31 strength bins). torchvision draws from torch's
+    global random stream, so each batch runs in a forked stream seeded from `g`: the run stays
+    reproducible and resumable, and nothing else's random numbers move."""
+    if len(x) == 0:
+        return x
+    if "t" not in _TRIVIAL:
+        from torchvision.transforms import v2
+        _TRIVIAL["t"] = v2.TrivialAugmentWide(num_magnitude_bins=31)
+    augment = _TRIVIAL["t"]
+    seed = int(torch.randint(0, 2**62, (1,), generator=g))
+    devices = [x.device] if x.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        # One image at a time: given a batch, the transform would make the same change to all.
+        out = torch.stack([augment(img) for img in x])
+    channels_last = x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+    return out.contiguous(memory_format=torch.channels_last) if channels_last else out  # as it came

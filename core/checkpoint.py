@@ -27,6 +27,7 @@ SUFFIX = ".safetensors"
 MAX_HEADER = 1 << 24  # a TrainDesk header is a few kB; anything near this is not ours
 MAX_WEIGHT_BYTES = 2 * 2**30  # refused before building: far above any model the window trains
 MAX_HIDDEN = 1 << 20  # beyond this the shapes alone are nonsense (and their products overflow)
+MAX_CLASSES = 10_000  # an image folder's classes; more is not a folder of pictures TrainDesk trains
 
 
 class CheckpointError(Exception):
@@ -142,8 +143,9 @@ def _skeleton(path: Path, meta: dict) -> torch.nn.Module:
                             f"but {model_id} is a {spec.task} model")
     if not isinstance(meta.get("class_name", ""), str):
         raise _refuse(path, "its model class name is not a string")
+    shape, classes = _input_of(path, meta, spec)
     with torch.device("meta"):  # the device context is per thread
-        model = build_model(model_id, hidden)
+        model = build_model(model_id, hidden, shape, classes)
     size = sum(t.numel() * t.element_size() for t in model.state_dict().values())
     if size > MAX_WEIGHT_BYTES:
         raise _refuse(path, f"{model_id} with {hidden} hidden units would take {size / 2**30:.1f} GiB "
@@ -156,6 +158,23 @@ def _skeleton(path: Path, meta: dict) -> torch.nn.Module:
         raise _refuse(path, f"it names {len(classes)} classes, but {model_id} has {outputs} outputs "
                             f"(Fashion-MNIST has {FASHION_CLASSES})")
     return model
+
+
+def _input_of(path: Path, meta: dict, spec) -> tuple:
+    """(input shape, classes) an image-folder model was built for, from its recipe and class
+    names, checked; (None, None) for the others, which are always built the same way."""
+    if spec.task != "folder":
+        return None, None
+    recipe, classes = meta.get("input"), meta.get("classes")
+    shape = recipe.get("shape") if isinstance(recipe, dict) else None
+    if not (isinstance(shape, list) and len(shape) == 3 and all(type(v) is int for v in shape)
+            and shape[0] in (1, 3) and shape[1] == shape[2] and 8 <= shape[1] <= 512):
+        raise _refuse(path, f"its input recipe names no usable image shape ({json.dumps(shape)[:60]}; "
+                            "expected [3, S, S] with S from 8 to 512)")
+    if not isinstance(classes, list) or not 2 <= len(classes) <= MAX_CLASSES:
+        raise _refuse(path, f"it needs between 2 and {MAX_CLASSES} class names, found "
+                            f"{len(classes) if isinstance(classes, list) else json.dumps(classes)[:40]}")
+    return tuple(shape), len(classes)
 
 
 def read_meta(path: str | Path) -> dict:

@@ -1,4 +1,5 @@
-"""Headless commands: train, evaluate, predict, download-data, models, install-launcher.
+"""Headless commands: the parser, and evaluate, predict, download-data, models, install-launcher
+(train in core/cli_train.py; runs, export, sweep, replay in their own cli_ modules).
 JSON on stdout, people's text on stderr, and errors also in the log file (core.applog)."""
 from __future__ import annotations
 
@@ -59,16 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
         toy.add_argument(f"--line-{flag.replace('_', '-')}", type=kind, dest=f"line_{flag}")
     for flag, (key, kind) in CIRCLES_FLAGS.items():
         toy.add_argument(f"--circles-{flag}", type=kind, dest=f"circles_{key}")
+    t.set_defaults(model=None)  # unset: the workflow's own (--image-folder: tinyvgg), _model_of()
     t.add_argument("--out", default="runs", help="where the run's own folder goes, with its last and "
                    "best checkpoints (default: ./runs)")
     t.add_argument("--sweep", metavar="ID", help=argparse.SUPPRESS)  # set by `main.py sweep`
     t.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in CHECKPOINT up to "
                    "--epochs epochs in all, exactly as if it had not stopped; the run's own settings "
                    "apply (--device, --threads and --data-dir may be changed)")
-    e = sub.add_parser("evaluate", help="test a checkpoint on the Fashion-MNIST test set")
+    e = sub.add_parser("evaluate", help="test a checkpoint on its test set (Fashion-MNIST's, or "
+                       "its image folder's)")
     e.add_argument("--checkpoint", required=True)
     for spec in settings:
-        if spec.name in ("data_dir", "device"):
+        if spec.name in ("data_dir", "device", "image_folder"):
             add_flag(e, spec)
     r = sub.add_parser("predict", help="classify image files with a checkpoint")
     r.add_argument("--checkpoint", required=True)
@@ -168,8 +171,9 @@ def _check_out(folder: Path) -> None:
                       "--out)") from e
 
 
-# Stop signals for `train`: the first one stops the run like the window's Stop button (finish the
-# batch, save, report) and the exit code says which signal it was; a second one quits at once.
+# Stop signals for `train`, `sweep` and `replay`: the first one stops the run like the window's
+# Stop button (finish the batch, save, report) and the exit code says which signal it was; a
+# second one quits at once.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT")
                      if hasattr(signal, name))
 
@@ -197,143 +201,33 @@ class _StopOnSignal:
             signal.signal(sig, old)
 
 
-RESUME_MAY_CHANGE = ("device", "threads", "data_dir")  # where it runs, not what it computes
-
-
-def cmd_train(args) -> int:
-    from core import distributed
-
-    if not distributed.launched():
-        return _train(args)
-    distributed.init(args.device or "auto")
-    rank, world = distributed.world()
-    _SPEAKS["on"] = rank == 0
-    _say(f"torchrun: {world} processes ({'NCCL' if distributed.dist.get_backend() == 'nccl' else 'gloo'}), "
-         "each takes its share of every global batch")
-    try:
-        return _train(args, rank)
-    except RuntimeError as e:  # a collective failed: another rank died or cannot be reached
-        first = (str(e).splitlines() or [type(e).__name__])[0][:200]
-        raise Failure(f"rank {rank}: the torchrun job lost one of its processes ({first})") from e
-    finally:
-        distributed.finish()
-
-
-def _train(args, rank: int = 0) -> int:
-    from core.device import describe
-    from core.models import get_spec
-    from core.recorded_run import CURVE_EVERY_S, RecordedRun
-    from core.trainer import Control, Trainer
-
-    out_dir = Path(args.out)
-    if args.resume:
-        if args.epochs is None:
-            raise Failure("--resume needs --epochs: the number of epochs the run should have in all")
-        overrides = {k: getattr(args, k) for k in RESUME_MAY_CHANGE
-                     if getattr(args, k) != _default(k)}
-        if rank == 0:
-            _check_out(out_dir)
-        _say(f"Loading {args.resume} and its data ...")
-        trainer = Trainer.from_checkpoint(args.resume, args.epochs, control=Control(), log=_say,
-                                          overrides=overrides)
-        _say(f"Continuing {trainer.spec.class_name} from epoch {len(trainer.history)}"
-             + (f" (batch {trainer.progress['done']})" if trainer.progress else "")
-             + f" to {args.epochs} on {describe(trainer.device)}")
-    else:
-        task = get_spec(args.model).task
-        config = config_from_args(args, task, log_interval_s=CURVE_EVERY_S,
-                                  line=_given(args, "line_", LINE_FLAGS),
-                                  circles=_given(args, "circles_",
-                                                 [k for k, _ in CIRCLES_FLAGS.values()]))
-        config.validate()
-        if rank == 0:
-            _check_out(out_dir)
-        _say(f"Loading data for {args.model} ...")
-        trainer = Trainer(config, control=Control(), log=_say)
-        _say(f"Training {trainer.spec.class_name} on {describe(trainer.device)} "
-             f"for {config.epochs} epochs ({trainer.data.source})")
-    trainer.config.log_interval_s = CURVE_EVERY_S  # the kept curve's resolution
-    if rank != 0:  # rank 0 keeps the run; the others only train their share
-        with _StopOnSignal(trainer.control) as signals:
-            for _ in trainer.run():
-                pass
-            return 128 + signals.signum if signals.signum else 1 if trainer.error else 0
-    run = RecordedRun(trainer, out_dir, "sweep" if args.sweep else "cli", log=_say, sweep=args.sweep)
-    with _StopOnSignal(trainer.control) as signals:
-        _train_loop(run, trainer.config, trainer.task)
-        return _finish_train(run, signals.signum)
-
-
-def _default(name: str):
-    return next(s.default for s in settings_of(TrainConfig) if s.name == name)
-
-
-def _train_loop(run, config: TrainConfig, task: str) -> None:
-    clear = "\r\033[K" if sys.stderr.isatty() else ""  # wipe the live batch line on a terminal
-    for ev in run.events():
-        if hasattr(ev, "test_loss"):
-            acc = "" if ev.train_acc is None else f" | Train acc: {ev.train_acc:.2f}%"
-            tacc = "" if ev.test_acc is None else f" | Test acc: {ev.test_acc:.2f}%"
-            if task == "fashion" or ev.epoch % max(1, config.epochs // 10) == 0 or ev.epoch == 1:
-                _say(f"{clear}Epoch {ev.epoch}/{ev.epochs} | Train loss: {ev.train_loss:.5f}{acc} | "
-                     f"Test loss: {ev.test_loss:.5f}{tacc} | {ev.seconds:.1f} s")
-            _emit({"epoch": ev.epoch, "train_loss": _num(ev.train_loss), "train_acc": _num(ev.train_acc),
-                   "test_loss": _num(ev.test_loss), "test_acc": _num(ev.test_acc),
-                   "seconds": ev.seconds})
-        elif task == "fashion" and sys.stderr.isatty():
-            print(f"{clear}  epoch {ev.epoch} batch {ev.batch}/{ev.batches} loss {ev.loss:.4f} "
-                  f"{ev.samples_per_s:,.0f} samples/s", end="", file=sys.stderr, flush=True)
-    if sys.stderr.isatty() and task == "fashion":
-        print(clear, end="", file=sys.stderr, flush=True)
-
-
-def _finish_train(run, signum) -> int:
-    """Save what was trained (never untrained weights), report, and pick the exit code."""
-    if signum is not None:
-        _say(f"{signal.Signals(signum).name}: stopped after the current batch")
-    trainer = run.trainer
-    res = run.finish()
-    out = {"run_id": run.run_id, "model_name": res.model_name, "model_loss": _num(res.model_loss),
-           "model_acc": _num(res.model_acc), "training_time": res.training_time,
-           "epochs": res.epochs_done, "status": res.status, "checkpoint": res.checkpoint,
-           "best_checkpoint": run.best["path"] if run.best else None,
-           "best_epoch": run.best["epoch"] if run.best else None}
-    if trainer.early_stopped:
-        out["early_stopped"] = True
-    if res.error:
-        out["error"] = res.error
-    out.update(res.extra)
-    _emit({"result": out})
-    trained = bool(trainer.history) if trainer.error else trainer.steps > 0
-    if res.checkpoint:
-        _say(f"Saved {res.checkpoint}" + (f" (best: epoch {run.best['epoch']})" if run.best else ""))
-    else:
-        _say("Nothing saved: " + ("no epoch finished, so there are no trained weights to keep"
-                                  if trainer.error else "no training step ran" if not trained
-                                  else f"could not write the checkpoint in {run.folder}: "
-                                       f"{run.write_error}") + ".")
-    if signum is not None:
-        return 128 + signum
-    return 1 if res.error or (trained and not res.checkpoint) else 0
-
-
 def _image_checkpoint(path: str, command: str):
-    """Load a checkpoint that `command` can use: one of the Fashion-MNIST image models."""
-    from core import checkpoint
+    """Load a checkpoint that `command` can use: an image model (Fashion-MNIST or a folder's)."""
+    from core import checkpoint, workflows
 
     ckpt = checkpoint.load(path)
-    if ckpt.meta.get("task") != "fashion":
+    task = ckpt.meta.get("task")
+    if task not in workflows.IMAGE_WORKFLOWS:
         raise Failure(f"{path} holds a {ckpt.meta.get('model_id')} model; "
-                      f"{command} works on the Fashion-MNIST image models")
+                      f"{command} works on the image models")
     return ckpt
 
 
 def cmd_evaluate(args) -> int:
-    from core.data import load_fashion_mnist
+    from core import workflows
     from core.evaluate import evaluate_model
 
     ckpt = _image_checkpoint(args.checkpoint, "evaluate")
-    data = load_fashion_mnist(args.data_dir)
+    # The test set it was trained against: its own image folder (or --image-folder), or
+    # Fashion-MNIST's (from --data-dir, or found).
+    config = TrainConfig.from_dict(ckpt.meta.get("config") or {})
+    config.model = ckpt.meta["model_id"]
+    config.data_dir = args.data_dir
+    config.image_folder = args.image_folder or config.image_folder
+    data = workflows.get(ckpt.meta["task"]).load(config)
+    if list(data.classes) != list(ckpt.meta["classes"]):
+        raise Failure(f"{config.image_folder} has the classes {', '.join(data.classes)[:200]}; "
+                      f"{args.checkpoint} was trained on {', '.join(ckpt.meta['classes'])[:200]}")
     _emit(evaluate_model(ckpt, data, args.device))
     return 0
 
@@ -405,6 +299,8 @@ def main(argv: list[str]) -> int:
         parser.error("choose a command (main.py with no arguments at all opens the window)")
     from core.checkpoint import CheckpointError
     from core.data import DataError
+
+    from core.cli_train import cmd_train
 
     commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
                 "download-data": cmd_download, "models": cmd_models,

@@ -9,9 +9,10 @@ import argparse
 COMMAND = "export"
 
 FORMAT_HELP = ("torchscript: a TorchScript archive (torch.jit.load); onnx: an ONNX model "
-               "(onnxruntime); both take raw pixels 0..255 as float [N, 1, 28, 28] and normalise "
-               "inside. script: one standalone Python file that trains the run again with plain "
-               "PyTorch (--epochs, --data-dir)")
+               "(onnxruntime); both take raw pixels 0..255 as float, [N, 1, 28, 28] for "
+               "Fashion-MNIST's models and [N, 3, S, S] RGB for an image folder's, and normalise "
+               "inside. script: one standalone Python file that trains a Fashion-MNIST run again "
+               "with plain PyTorch (--epochs, --data-dir)")
 
 
 def add_parser(subparsers) -> None:
@@ -22,10 +23,11 @@ def add_parser(subparsers) -> None:
 
     p = subparsers.add_parser(
         "export", help="export a checkpoint as TorchScript, ONNX or a standalone training script",
-        description="Export a Fashion-MNIST checkpoint for use outside TrainDesk. The export is "
-        "checked before it is written: it must give TrainDesk's logits on test images (for a "
-        "script: its model class and input recipe, loaded with the checkpoint's weights). Without "
-        "Fashion-MNIST the check runs on random pixels and says so.")
+        description="Export an image model's checkpoint (Fashion-MNIST's or an image folder's) "
+        "for use outside TrainDesk. The export is checked before it is written: it must give "
+        "TrainDesk's logits on test images (for a script: its model class and input recipe, "
+        "loaded with the checkpoint's weights). Without its test images the check runs on random "
+        "pixels and says so.")
     p.add_argument("--checkpoint", required=True, help="a TrainDesk checkpoint (.safetensors)")
     p.add_argument("--format", required=True, choices=FORMATS, help=FORMAT_HELP)
     p.add_argument("--out", help="file to write, replaced if it exists (default: beside the "

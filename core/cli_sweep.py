@@ -46,7 +46,7 @@ def add_parser(sub) -> None:
         spec = specs[name]
         options = spec.options()
         values = f"; one or more of {', '.join(spec.cli_text(o) for o in options)}" if options else ""
-        only = "; Fashion-MNIST models only" if spec.workflows else ""
+        only = f"; {' and '.join(spec.workflows)} models only" if spec.workflows else ""
         lists.add_argument(spec.flag, dest=name, metavar="V[,V...]",
                            help=f"{spec.help}{values}{only}".replace("%", "%%"))
     each = p.add_argument_group("given to every run")

@@ -7,15 +7,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Optional
 
+from core import workflows as _workflows
 from core.settings_spec import check_all, setting, settings_of
 
-# (id, name, one line): the data sets a model trains on. A model's workflow is its spec's task.
-WORKFLOWS = (
-    ("fashion", "Fashion-MNIST", "70,000 greyscale 28×28 clothing images, 10 classes (notebook 03)."),
-    ("line", "Straight line", "Regression: learn y = 0.7·x + 0.3 from 50 points (notebook 01)."),
-    ("circles", "Two circles", "Binary classification of two noisy rings (notebook 02)."),
-)
+# (id, name, one line): the data sets a model trains on (core/workflows/). A model's workflow is
+# its spec's task.
+WORKFLOWS = tuple((w.id, w.name, w.blurb) for w in _workflows.WORKFLOWS.values())
 FASHION = ("fashion",)  # settings only the Fashion-MNIST workflow uses
+FOLDER = ("folder",)    # settings only the image-folder workflow uses
+IMAGES = _workflows.IMAGE_WORKFLOWS  # settings of every image workflow (batches, widths, ...)
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
 SCHEDULE_NAMES = {"constant": "Constant", "step": "Step", "cosine": "Cosine", "onecycle": "One-cycle"}
 BEST_BY_NAMES = {"test_loss": "Lowest test loss", "test_acc": "Highest test accuracy"}
@@ -53,22 +53,28 @@ class TrainConfig:
     model: str = setting(
         "fashion-v2", "Model", "the network to train; its workflow picks the data", "Model",
         choices=_model_names, widget="model", box="Experiment")
+    image_folder: Optional[str] = setting(
+        None, "Image folder", "a folder of your own images: DIR/<class>/* (split by --split-seed "
+        "and --test-fraction) or DIR/train/<class>/* and DIR/test/<class>/*; PNG, JPEG, BMP, "
+        "WebP, TIFF or GIF, colour or grey", "Data", widget="folder", box="Experiment", workflows=FOLDER)
     epochs: int = setting(
         3, "Epochs", "passes over the training set (notebook 02 stops the circles at "
         f"{NOTEBOOK_CIRCLES_EPOCHS}, short of the ReLU model's fit)", "Schedule",
-        low=1, widget_range=(1, 1_000_000), per_workflow={"line": 300, "circles": 1500},
+        low=1, widget_range=(1, 1_000_000),
+        per_workflow={"line": 300, "circles": 1500, "folder": 5},
         per_model={BEST: 8})
     batch_size: int = setting(
         32, "Batch size", "images per optimiser step (the line and the circles train on their "
-        "whole set at once)", "Schedule", low=1, high=60_000, workflows=FASHION,
+        "whole set at once)", "Schedule", low=1, high=60_000, workflows=IMAGES,
         per_model={BEST: 128})
     lr: float = setting(
         0.1, "Learning rate", "the optimiser's step size", "Optimiser",
-        low=0, above=True, widget_range=(1e-8, 100.0), per_workflow={"line": 0.01},
+        low=0, above=True, widget_range=(1e-8, 100.0), per_workflow={"line": 0.01, "folder": 0.001},
         per_model={BEST: 0.2})
     optimizer: str = setting(
         "sgd", "Optimizer", "sgd as in the notebooks; adam and adamw adapt each weight's step",
-        "Optimiser", choices=OPTIMIZER_NAMES, per_model={BEST: "sgd"})
+        "Optimiser", choices=OPTIMIZER_NAMES, per_workflow={"folder": "adam"},
+        per_model={BEST: "sgd"})
     weight_decay: float = setting(
         0.0, "Weight decay", "pulls the weights towards 0 at each step (L2; decoupled in adamw)",
         "Optimiser", low=0, high=10, per_model={BEST: 5e-4})
@@ -78,7 +84,7 @@ class TrainConfig:
     label_smoothing: float = setting(
         0.0, "Label smoothing", "training targets give this share of their weight to the other "
         "classes (0.1 is common); the test loss stays plain cross-entropy", "Optimiser",
-        low=0, high=0.5, decimals=3, workflows=FASHION, per_model={BEST: 0.1})
+        low=0, high=0.5, decimals=3, workflows=IMAGES, per_model={BEST: 0.1})
     schedule: str = setting(
         "constant", "LR schedule", "how the learning rate moves over the run: constant (the "
         "notebooks'), step (x0.1 every --step-epochs), cosine (down to 0), one-cycle (up, then "
@@ -96,8 +102,8 @@ class TrainConfig:
         0, "Early stopping patience", "stop when the best-epoch figure has not improved for this "
         "many epochs; 0 never stops early", "Schedule", low=0, high=100_000)
     hidden_units: int = setting(
-        10, "Hidden units", "width of the Fashion-MNIST models' hidden layers (the line and "
-        "circles models have fixed widths)", "Model", low=1, high=4096, workflows=FASHION)
+        10, "Hidden units", "width of the image models' hidden layers (the line and "
+        "circles models have fixed widths)", "Model", low=1, high=4096, workflows=IMAGES)
     seed: int = setting(
         42, "Seed", "starts the weights and the batch order: the same seed, the same run",
         "Advanced", low=0, high=2**31 - 1)
@@ -117,7 +123,7 @@ class TrainConfig:
     circles: dict = field(default_factory=dict)  # n_samples, noise, factor, seed
     log_interval_s: float = 0.05  # at most one BatchResult per interval (<= 20 per second)
     augment: str = setting(  # "sketch": mix drawing-like images into each batch (core/augment.py)
-        "", "Sketch-robust (mix drawings into batches)", "sketch: mix drawing-like versions of "
+        "", "Mix in drawings (sketch)", "sketch: mix drawing-like versions of "
         "each batch's images (silhouettes, outlines) into it, so drawings are read well", "Data",
         choices={a: a or "none" for a in AUGMENTS}, widget="check", noun="augment",
         workflows=FASHION)
@@ -128,14 +134,30 @@ class TrainConfig:
         False, "Mixed precision (bfloat16)", "run the training steps in bfloat16 where the hardware "
         "does it natively (CPUs with AMX or AVX-512 BF16, CUDA GPUs), else float32; the weights, "
         "the test pass and every prediction stay float32", "Advanced", box="Hardware and data",
-        workflows=FASHION, per_model={BEST: True})
+        workflows=IMAGES, per_model={BEST: True})
     flip: bool = setting(
         False, "Random flips", "mirror a random half of each training batch left to right "
-        "(a mirrored garment is the same garment)", "Data", workflows=FASHION)
+        "(a mirrored garment is the same garment)", "Data", workflows=IMAGES)
     shift: int = setting(
         0, "Random shift (pixels)", "move each training image by up to this many pixels up or "
         "down and left or right, at random (the edge fills with background)", "Data",
-        low=0, high=8, noun="shift", workflows=FASHION)
+        low=0, high=8, noun="shift", workflows=IMAGES)
+    trivial_augment: bool = setting(
+        False, "TrivialAugment", "give each training image one random change of colour, contrast, "
+        "sharpness or geometry at a random strength (TrivialAugmentWide, as notebook 04)", "Data",
+        workflows=FOLDER)
+    image_size: int = setting(
+        64, "Image size (pixels)", "the side every image is resized to (stretched, as notebook "
+        "04) and kept in memory at", "Data", low=8, high=512, box="Hardware and data",
+        workflows=FOLDER)
+    test_fraction: float = setting(
+        0.2, "Test fraction", "for a folder without train/ and test/: the share of each class "
+        "held out for testing", "Data", low=0, above=True, high=0.9, decimals=2,
+        box="Hardware and data", workflows=FOLDER)
+    split_seed: int = setting(
+        42, "Split seed", "for a folder without train/ and test/: picks which images are held "
+        "out (the same seed, the same split)", "Data", low=0, high=2**31 - 1,
+        box="Hardware and data", workflows=FOLDER)
     sketch_fraction: float = setting(
         SKETCH_FRACTION, "Sketch fraction", "with --augment sketch: share of each batch made "
         "drawing-like", "Data", low=0, above=True, high=1, box=None, workflows=FASHION)
@@ -186,6 +208,13 @@ class EpochResult:
     seconds: float        # this epoch, training and testing
     samples_per_s: float
     lr: Optional[float] = None  # the learning rate of the epoch's last step
+
+    def line(self) -> str:
+        """One line for a log, in the seed notebook's words (the CLI and the window print it)."""
+        acc = "" if self.train_acc is None else f" | Train acc: {self.train_acc:.2f}%"
+        tacc = "" if self.test_acc is None else f" | Test acc: {self.test_acc:.2f}%"
+        return (f"Epoch {self.epoch}/{self.epochs} | Train loss: {self.train_loss:.5f}{acc} | "
+                f"Test loss: {self.test_loss:.5f}{tacc} | {self.seconds:.1f} s")
 
 
 @dataclass

@@ -36,6 +36,13 @@ ProgressFn = Callable[[str, int, int], None]  # (what, done, total); total 0 whe
 
 class DataError(Exception):
     """The data set is missing or broken; the message says what to do."""
+    remedy = ""  # what the window can offer to mend it ("download"), if anything
+
+
+class FashionMnistError(DataError):
+    """Fashion-MNIST's files are missing, unreadable or not Fashion-MNIST's: a fresh download
+    mends that, so the window offers one."""
+    remedy = "download"
 
 
 @dataclass
@@ -85,13 +92,13 @@ def locate(data_dir: Optional[str | Path] = None) -> tuple[str, dict[str, Path]]
         found = _find_in(Path(data_dir).expanduser())
         if found:
             return f"folder {data_dir}", found
-        raise DataError(missing_message(Path(data_dir)))
+        raise FashionMnistError(missing_message(Path(data_dir)))
     for label, folder in (("Debian package dataset-fashion-mnist", DEBIAN_DIR),
                           ("downloaded copy", download_dir())):
         found = _find_in(folder)
         if found:
             return f"{label} ({folder})", found
-    raise DataError(missing_message(None))
+    raise FashionMnistError(missing_message(None))
 
 
 def _read_raw(path: Path) -> bytes:
@@ -101,7 +108,7 @@ def _read_raw(path: Path) -> bytes:
                 return f.read()
         return path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise DataError(f"Cannot read {path}: {e} (the file is truncated or corrupt; "
+        raise FashionMnistError(f"Cannot read {path}: {e} (the file is truncated or corrupt; "
                         "delete it and get the data set again)") from None
 
 
@@ -115,20 +122,20 @@ def _parse(stem: str, path: Path, raw_dir: Path) -> torch.Tensor:
     magic = 2051 if is_images else 2049
     expected_len = 16 + count * 28 * 28 if is_images else 8 + count
     if len(data) < 8 or int.from_bytes(data[:4], "big") != magic:
-        raise DataError(f"{path} is not a Fashion-MNIST {'image' if is_images else 'label'} file "
+        raise FashionMnistError(f"{path} is not a Fashion-MNIST {'image' if is_images else 'label'} file "
                         f"(bad magic number)")
     if int.from_bytes(data[4:8], "big") != count:
-        raise DataError(f"{path} holds {int.from_bytes(data[4:8], 'big')} items, expected {count}")
+        raise FashionMnistError(f"{path} holds {int.from_bytes(data[4:8], 'big')} items, expected {count}")
     if is_images and data[8:16] != (28).to_bytes(4, "big") * 2:
-        raise DataError(f"{path} does not hold 28x28 images")
+        raise FashionMnistError(f"{path} does not hold 28x28 images")
     if len(data) != expected_len:
-        raise DataError(f"{path} is {len(data)} bytes, expected {expected_len} (truncated or padded)")
+        raise FashionMnistError(f"{path} is {len(data)} bytes, expected {expected_len} (truncated or padded)")
     # torchvision's parser wants an uncompressed file on disk.
     plain = raw_dir / stem
     plain.write_bytes(data)
     tensor = read_image_file(str(plain)) if is_images else read_label_file(str(plain))
     if not is_images and int(tensor.max()) >= len(CLASS_NAMES):
-        raise DataError(f"{path} has label {int(tensor.max())}; Fashion-MNIST labels are 0-9")
+        raise FashionMnistError(f"{path} has label {int(tensor.max())}; Fashion-MNIST labels are 0-9")
     return tensor
 
 
@@ -158,7 +165,7 @@ def download(progress: Optional[ProgressFn] = None, target: Optional[Path] = Non
             except (OSError, ValueError, EOFError) as e:
                 errors.append(f"{mirror}: {e}")
         else:
-            raise DataError(f"Download of {stem}.gz failed ({'; '.join(errors)}).\n"
+            raise FashionMnistError(f"Download of {stem}.gz failed ({'; '.join(errors)}).\n"
                             + missing_message(None))
     return target
 

@@ -1,7 +1,9 @@
 """Why a model answered what it did: feature maps, Grad-CAM or saliency, and the "not sure" rule.
 
-Everything works on one [28, 28] image in 0..1, light on dark (what core.preprocess.to_model_input
-returns). No Qt here: the canvas calls these from its worker thread and only shows the arrays.
+Everything works on one model input: a [28, 28] image in 0..1, light on dark (what
+core.preprocess.to_model_input returns for Fashion-MNIST), or a [C, S, S] picture (an image
+folder's, core.image_input). No Qt here: the canvas calls these from its worker thread and only
+shows the arrays.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ class Verdict:
 class Explanation:
     probs: list                # softmax probabilities, one per class
     target: int                # the class the heat map explains (the top class unless asked)
-    heat: np.ndarray           # [28, 28] in 0..1: how much each pixel drove `target`
+    heat: np.ndarray           # [H, W] in 0..1: how much each pixel drove `target`
     method: str                # "grad-cam" (CNNs) or "saliency" (any model)
     blocks: list = field(default_factory=list)  # [(block name, [C, H, W] float32 activations)]
 
@@ -80,7 +82,7 @@ def _normalise(a: torch.Tensor) -> np.ndarray:
     return (a / top if top > 0 else a).cpu().numpy().astype(np.float32)
 
 
-def explain(model: nn.Module, image28, target: int | None = None) -> Explanation:
+def explain(model: nn.Module, image, target: int | None = None) -> Explanation:
     """One forward and one backward pass: probabilities, block activations and a heat map.
 
     CNNs get Grad-CAM on the last convolution (TinyVGG: 14x14, before the last pooling, so the map
@@ -89,7 +91,9 @@ def explain(model: nn.Module, image28, target: int | None = None) -> Explanation
     """
     model.eval()
     device = next(model.parameters()).device
-    x = torch.as_tensor(np.asarray(image28), dtype=torch.float32).reshape(1, 1, 28, 28).to(device)
+    x = torch.as_tensor(np.asarray(image), dtype=torch.float32)
+    x = (x[None, None] if x.dim() == 2 else x[None]).to(device)  # [1, C, H, W]
+    size = tuple(x.shape[-2:])
     blocks, captured, hooks = [], {}, []
     cnn = is_cnn(model)
     try:
@@ -113,10 +117,11 @@ def explain(model: nn.Module, image28, target: int | None = None) -> Explanation
     if cnn:
         act, grad = captured["conv"][0].detach(), grad[0]              # [C, h, w]
         cam = (grad.mean(dim=(1, 2), keepdim=True) * act).sum(dim=0)    # channel weights x maps
-        cam = torch.nn.functional.interpolate(cam[None, None], size=(28, 28), mode="bilinear",
+        cam = torch.nn.functional.interpolate(cam[None, None], size=size, mode="bilinear",
                                               align_corners=False)[0, 0]
         heat, method = _normalise(cam), "grad-cam"
     else:
-        heat, method = _normalise((grad * x.detach())[0, 0]), "saliency"
+        # summed over the colour channels: how much each pixel, whatever its colour, pushed
+        heat, method = _normalise((grad * x.detach())[0].sum(dim=0)), "saliency"
     return Explanation(probs.cpu().tolist(), target, heat, method,
                        [(n, a.astype(np.float32)) for n, a in blocks])

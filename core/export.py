@@ -1,7 +1,8 @@
 """Export a checkpoint for use outside TrainDesk: TorchScript, ONNX, or a standalone training script.
 
-The TorchScript and ONNX models take raw pixel values (float 0..255, [N, 1, 28, 28], any N) and
-apply the checkpoint's own normalisation inside, so whoever runs them needs no TrainDesk recipe.
+The TorchScript and ONNX models take raw pixel values (float 0..255, [N, C, H, W], any N: a
+Fashion-MNIST model [N, 1, 28, 28], an image-folder model [N, 3, S, S] RGB) and apply the
+checkpoint's own normalisation inside, so whoever runs them needs no TrainDesk recipe.
 Every export is checked before it is written: the exported model (or, for a script, the script's
 model class and input recipe) runs on real test images next to TrainDesk's own prediction path,
 and the file is written only if the logits match. The file is written whole or not at all.
@@ -101,6 +102,32 @@ def _input_recipe(meta: dict) -> tuple[float, float, float]:
     return scale, mean, std
 
 
+def _as_batch(pixels_u8: torch.Tensor) -> torch.Tensor:
+    """Fashion-MNIST's [N, 28, 28] as [N, 1, 28, 28]; an image folder's [N, C, H, W] as it is."""
+    return pixels_u8.unsqueeze(1) if pixels_u8.dim() == 3 else pixels_u8
+
+
+def _folder_pixels(meta: dict, count: int) -> tuple[torch.Tensor, str, list[str]]:
+    """An image-folder model's check images: its folder's test pictures while the folder is there,
+    else random pixels of its input shape, saying so."""
+    from core import workflows
+    from core.config import TrainConfig
+    from core.data import DataError
+
+    config = TrainConfig.from_dict(meta.get("config") or {})
+    shape = tuple(meta["input"]["shape"])  # checked when the checkpoint was loaded
+    try:
+        data = workflows.get("folder").load(config)
+        if tuple(data.test_x.shape[1:]) == shape:
+            return data.test_x[:count], "test images", []
+    except (DataError, ValueError, OSError, TypeError):
+        pass
+    pixels = torch.randint(0, 256, (count, *shape), dtype=torch.uint8,
+                           generator=torch.Generator().manual_seed(0))
+    return pixels, "random pixels", [f"the image folder {config.image_folder} could not be read, "
+                                     "so the check ran on random pixels instead of its test images"]
+
+
 def _check_pixels(data_dir, count: int) -> tuple[torch.Tensor, str, list[str]]:
     """uint8 [N, 28, 28] images to check on: the real test set, else random pixels, saying so.
     A --data-dir the user named must hold the data (DataError); only the search falls back."""
@@ -139,11 +166,11 @@ def _torchscript(wrapped: nn.Module) -> tuple[bytes, Callable]:
 
     @torch.inference_mode()
     def run(pixels_u8: torch.Tensor) -> torch.Tensor:
-        return loaded(pixels_u8.unsqueeze(1).float())
+        return loaded(_as_batch(pixels_u8).float())
     return data, run
 
 
-def _onnx(wrapped: nn.Module) -> tuple[bytes, Callable]:
+def _onnx(wrapped: nn.Module, shape: tuple) -> tuple[bytes, Callable]:
     import importlib
 
     try:  # torch.onnx needs onnx and onnxscript: say so here rather than fail deep inside it
@@ -151,7 +178,7 @@ def _onnx(wrapped: nn.Module) -> tuple[bytes, Callable]:
     except ImportError as e:
         raise ExportError(f"ONNX export needs the packages {ONNX_PACKAGES} ({e.name} is missing): "
                           "pip install onnx onnxscript onnxruntime") from None
-    example = torch.zeros(2, 1, 28, 28)  # 2, not 1: a batch of 1 would be fixed into the graph
+    example = torch.zeros(2, *shape)  # 2, not 1: a batch of 1 would be fixed into the graph
     with warnings.catch_warnings(), redirect_stdout(io.StringIO()):  # keep stdout for our JSON
         warnings.simplefilter("ignore")
         try:
@@ -167,7 +194,8 @@ def _onnx(wrapped: nn.Module) -> tuple[bytes, Callable]:
     session = onnxruntime.InferenceSession(data, options, providers=["CPUExecutionProvider"])
 
     def run(pixels_u8: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(session.run(None, {"pixels": pixels_u8.unsqueeze(1).float().numpy()})[0])
+        pixels = _as_batch(pixels_u8).float().numpy()
+        return torch.from_numpy(session.run(None, {"pixels": pixels})[0])
     return data, run
 
 
@@ -202,8 +230,8 @@ def export(checkpoint_path: str | Path, fmt: str, out_path: str | Path | None = 
     CheckpointError or DataError with one line; nothing is left at `out_path` on failure.
     `test_images` (uint8 [N, 28, 28]): the test set when the caller holds it already (the window
     does); otherwise it is loaded from `data_dir` or found as the app finds it."""
-    from core import checkpoint
-    from core.evaluate import fashion_logits
+    from core import checkpoint, workflows
+    from core.evaluate import image_logits
 
     say = progress or (lambda msg: None)
     t0 = time.perf_counter()
@@ -213,22 +241,30 @@ def export(checkpoint_path: str | Path, fmt: str, out_path: str | Path | None = 
     out = Path(out_path) if out_path else default_out(checkpoint_path, fmt)
     check_out(out, checkpoint_path)
     ckpt = checkpoint.load(checkpoint_path)
-    if ckpt.meta.get("task") != "fashion":
+    task = ckpt.meta.get("task")
+    if task not in workflows.IMAGE_WORKFLOWS:
         raise ExportError(f"{checkpoint_path} holds a {ckpt.meta.get('model_id')} model; export works "
-                          "on the Fashion-MNIST image models")
+                          "on the image models")
+    if task != "fashion" and fmt == "script":
+        raise ExportError("the standalone training script covers the Fashion-MNIST models; an "
+                          "image-folder model exports as torchscript or onnx")
     scale, mean, std = _input_recipe(ckpt.meta)
+    shape = tuple((ckpt.meta.get("input") or {}).get("shape") or (1, 28, 28))
     ckpt.model.eval()
-    if test_images is not None:  # the check's images first: a wrong --data-dir fails before any work
+    if test_images is not None and tuple(_as_batch(test_images).shape[1:]) == shape:
+        # the check's images first: a wrong --data-dir fails before any work
         pixels_u8, checked_on, notes = test_images[:max(1, images)].cpu(), "test images", []
-    else:
+    elif task == "fashion":
         pixels_u8, checked_on, notes = _check_pixels(data_dir, max(1, images))
+    else:
+        pixels_u8, checked_on, notes = _folder_pixels(ckpt.meta, max(1, images))
     say(f"Exporting {ckpt.meta.get('class_name')} as {fmt} ...")
     if fmt == "script":
         data, run = _script(ckpt, checkpoint_path, scale, mean, std)
     else:
         wrapped = RawPixels(ckpt.model, scale, mean, std).eval()
         try:
-            data, run = (_onnx if fmt == "onnx" else _torchscript)(wrapped)
+            data, run = _onnx(wrapped, shape) if fmt == "onnx" else _torchscript(wrapped)
         except ExportError:
             raise
         except Exception as e:  # the exporters' own failures are long; the user gets one line
@@ -236,7 +272,7 @@ def export(checkpoint_path: str | Path, fmt: str, out_path: str | Path | None = 
             raise ExportError(f"the {fmt} exporter failed: {first}") from e
     say(f"Checking on {len(pixels_u8)} {checked_on} ...")
     # TrainDesk's own path: uint8 -> /255 -> model. The export gets the same pixels as floats 0..255.
-    reference = fashion_logits(ckpt.model, pixels_u8, torch.device("cpu"))
+    reference = image_logits(ckpt.model, pixels_u8, torch.device("cpu"))
     exported = run(pixels_u8).float()
     diff, agreement = compare(reference, exported)
     if not diff <= TOLERANCE or agreement < 1.0:  # "not <=": a NaN difference fails too

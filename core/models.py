@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import torch
 from torch import nn
@@ -65,6 +65,24 @@ class FashionMNISTModelV2(nn.Module):
         self.classifier = nn.Sequential(
             nn.Flatten(),
             nn.Linear(hidden_units * 7 * 7, output_shape),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.conv_block_2(self.conv_block_1(x)))
+
+
+class TinyVGG(nn.Module):
+    """Notebook 04's TinyVGG for your own images: FashionMNISTModelV2's layers on 3-channel
+    pictures of any size (64x64 in the notebook): two pools leave size // 4 on each side."""
+
+    def __init__(self, input_shape: int, hidden_units: int, output_shape: int, image_size: int = 64):
+        super().__init__()
+        self.conv_block_1 = _conv_block(input_shape, hidden_units)
+        self.conv_block_2 = _conv_block(hidden_units, hidden_units)
+        side = image_size // 4
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(hidden_units * side * side, output_shape),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -146,48 +164,77 @@ class CircleModelV2(CircleModelV1):
 class ModelSpec:
     id: str
     class_name: str
-    task: str  # "fashion", "line" or "circles": which data set and loss the model goes with
+    task: str  # the workflow (core/workflows/): which data set and loss the model goes with
     description: str
-    build: Callable[[int], nn.Module]
+    # (hidden units, input shape [C, H, W], classes) -> the model; the toy models ignore all three
+    build: Callable[[int, tuple, int], nn.Module]
     uses_hidden_units: bool = False
     channels_last: bool = False  # the trainer keeps weights and batches channels-last (faster convs)
 
 
-def _fashion(cls, input_shape: int):
-    return lambda hidden: cls(input_shape=input_shape, hidden_units=hidden,
-                              output_shape=FASHION_CLASSES)
+FASHION_SHAPE = (1, 28, 28)
+# What an image-folder model is built for when nothing else is known (its parameter count in a
+# list): notebook 04's 64x64 colour pictures of pizza, steak and sushi.
+FOLDER_SHAPE, FOLDER_CLASSES = (3, 64, 64), 3
+
+
+def _best(hidden, shape, classes):
+    """fashion-best's CNN on any image (its widths are its own: hidden units do not apply)."""
+    return FashionBest(shape[0], classes, image_size=shape[-1])
+
+
+def _flat(cls):
+    """The linear seeds (V0, V1) on any image: every pixel of every channel is an input."""
+    return lambda hidden, shape, classes: cls(input_shape=shape[0] * shape[1] * shape[2],
+                                              hidden_units=hidden, output_shape=classes)
 
 
 MODELS: dict[str, ModelSpec] = {s.id: s for s in [
     ModelSpec("fashion-v0", "FashionMNISTModelV0", "fashion",
               "Flatten + two linear layers: the linear baseline (seed: 83.4%).",
-              _fashion(FashionMNISTModelV0, FASHION_INPUT), True),
+              _flat(FashionMNISTModelV0), True),
     ModelSpec("fashion-v1", "FashionMNISTModelV1", "fashion",
               "Two linear layers with ReLU, final ReLU kept as in the seed (seed: 75.0%).",
-              _fashion(FashionMNISTModelV1, FASHION_INPUT), True),
+              _flat(FashionMNISTModelV1), True),
     ModelSpec("fashion-v2", "FashionMNISTModelV2", "fashion",
               "TinyVGG: two conv blocks and a linear classifier (seed: 88.6%).",
-              _fashion(FashionMNISTModelV2, 1), True, channels_last=True),
+              lambda hidden, shape, classes: FashionMNISTModelV2(shape[0], hidden, classes), True,
+              channels_last=True),
     ModelSpec("fashion-best", "FashionBest", "fashion",
               "TrainDesk's own small, fast CNN with batch norm and a recipe of its own (one-cycle, "
               "label smoothing, bfloat16): over 92% in about a minute on two CPU cores.",
-              lambda hidden: FashionBest(input_shape=1, output_shape=FASHION_CLASSES),
+              _best,
+              channels_last=True),
+    ModelSpec("tinyvgg", "TinyVGG", "folder",
+              "Notebook 04's TinyVGG: two conv blocks on 3-channel pictures, a linear classifier.",
+              lambda hidden, shape, classes: TinyVGG(shape[0], hidden, classes, shape[-1]), True,
+              channels_last=True),
+    ModelSpec("folder-v0", "FashionMNISTModelV0", "folder",
+              "Notebook 03's linear baseline on every pixel of the pictures: a yardstick.",
+              _flat(FashionMNISTModelV0), True),
+    ModelSpec("folder-v1", "FashionMNISTModelV1", "folder",
+              "Notebook 03's V1 (linear layers with ReLU) on every pixel of the pictures.",
+              _flat(FashionMNISTModelV1), True),
+    ModelSpec("folder-best", "FashionBest", "folder",
+              "TrainDesk's batch-norm CNN (fashion-best) sized to the pictures; use its own recipe "
+              "with care on small folders.",
+              _best,
               channels_last=True),
     ModelSpec("line", "LinearRegressionModel", "line",
               "One weight and one bias fitting a straight line (notebook 01).",
-              lambda hidden: LinearRegressionModel()),
+              lambda *_: LinearRegressionModel()),
     ModelSpec("line-stack", "LineStackModel", "line",
               "Linear 1->10->10->1, no activation: can a stack fit a straight line? (notebook 02).",
-              lambda hidden: LineStackModel()),
+              lambda *_: LineStackModel()),
     ModelSpec("circles-v0", "CircleModelV0", "circles",
               "Linear 2->5->1: a straight decision boundary (notebook 02).",
-              lambda hidden: CircleModelV0()),
+              lambda *_: CircleModelV0()),
     ModelSpec("circles-v1", "CircleModelV1", "circles",
               "Linear 2->10->10->1 without activations: still a straight boundary.",
-              lambda hidden: CircleModelV1()),
+              lambda *_: CircleModelV1()),
     ModelSpec("circles-v2", "CircleModelV2", "circles",
               "Linear 2->10->10->1 with ReLU: the missing piece, the boundary bends.",
-              lambda hidden: CircleModelV2()),
+              lambda *_: CircleModelV2()),
 ]}
 
 
@@ -198,10 +245,26 @@ def get_spec(model_id: str) -> ModelSpec:
         raise ValueError(f"unknown model {model_id!r}; choose one of: {', '.join(MODELS)}") from None
 
 
-def build_model(model_id: str, hidden_units: int = 10) -> nn.Module:
+def default_input(task: str) -> tuple[tuple, int]:
+    """(input shape, classes) a model of `task` is built for when its data is not at hand."""
+    return (FOLDER_SHAPE, FOLDER_CLASSES) if task == "folder" else (FASHION_SHAPE, FASHION_CLASSES)
+
+
+def build_model(model_id: str, hidden_units: int = 10, input_shape: Optional[tuple] = None,
+                classes: Optional[int] = None) -> nn.Module:
+    """The model `model_id` for inputs of `input_shape` ([C, H, W]) and `classes` outputs; unset,
+    its workflow's usual ones (Fashion-MNIST's 1x28x28 and 10)."""
     if hidden_units < 1:
         raise ValueError("hidden units must be at least 1")
-    return get_spec(model_id).build(hidden_units)
+    spec = get_spec(model_id)
+    shape, count = default_input(spec.task)
+    shape = tuple(int(v) for v in input_shape) if input_shape is not None else shape
+    if len(shape) != 3 or shape[0] not in (1, 3) or not 8 <= shape[1] <= 512 or shape[1] != shape[2]:
+        raise ValueError(f"input shape {list(shape)} is not [1 or 3, S, S] with S from 8 to 512")
+    count = count if classes is None else int(classes)
+    if count < 2:
+        raise ValueError("an image model needs at least two classes")
+    return spec.build(hidden_units, shape, count)
 
 
 def parameter_count(model: nn.Module) -> int:

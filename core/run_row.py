@@ -53,10 +53,23 @@ class RunRow:
         return self.name or f"{self.model_name} {self.created[5:16]}"
 
 
+# Bounds of what TrainDesk writes, so a damaged or hand-edited file cannot reach a plot or numpy
+# with a number they cannot take: JSON integers are unbounded (10**30 overflowed numpy's int64
+# and math.isfinite), and a figure near 1e308 made the plot's padded range infinite.
+MAX_COUNT = 2 ** 53      # steps, epochs, batches, pids
+MAX_FIGURE = 1e39        # losses, rates, times: above any float32 value
+
+
 def is_number(v, integer: bool = False) -> bool:
+    """A JSON number of the kind asked for, within the bounds above (NaN and inf still pass as
+    numbers: finite_or_none turns those into None)."""
     if isinstance(v, bool):
         return False
-    return isinstance(v, int) if integer else isinstance(v, (int, float))
+    if isinstance(v, int):
+        return -MAX_COUNT <= v <= MAX_COUNT if integer else abs(v) <= MAX_FIGURE
+    if integer or not isinstance(v, float):
+        return False
+    return not math.isfinite(v) or abs(v) <= MAX_FIGURE
 
 
 def finite_or_none(v) -> Optional[float]:

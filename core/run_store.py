@@ -5,7 +5,9 @@ transaction on its own connection, and SQLite's lock with a generous busy timeou
 A run records its process (host, pid, the pid's start time); a run still marked "running" whose
 process is gone is shown as "interrupted" and so marked, so a SIGKILL or a power cut never leaves
 a run running forever. A database that SQLite cannot open, or that fails its integrity check, is
-set aside with one line saying where it went; a row someone edited into nonsense is left out.
+set aside with one line saying where it went, unless only its indexes were damaged: they are
+rebuilt and every run kept. Damage a read or a write finds later is mended the same way, then the
+call is tried once more. A row someone edited into nonsense is left out.
 """
 from __future__ import annotations
 
@@ -21,72 +23,22 @@ from typing import Iterator, Optional
 
 from core.kept_files import damaged_note, reason, set_aside
 from core.paths import runs_dir
+from core.run_db import (ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION, Damaged, StoreError, as_damage,
+                         damaged, integrity_problem, mending, missing_columns)
+from core.run_process import SEES_PROCESSES, process_start, run_process_alive
 from core.run_row import STATUSES, RunRow  # noqa: F401 - RunRow: what callers get from here
 from core.run_row import finite_or_none as _finite_or_none
 from core.run_row import is_number as _number
 from core.run_row import row_from_db as _row
 
 DB_NAME = "runs.sqlite"
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 OTHER_HOST_STALE_S = 3600  # a run on another machine (a shared home) that has not beaten for this long
 HEARTBEAT_S = 10.0
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', model TEXT NOT NULL,
-    model_name TEXT NOT NULL DEFAULT '', status TEXT NOT NULL, config TEXT NOT NULL DEFAULT '{}',
-    device TEXT NOT NULL DEFAULT '', torch_version TEXT NOT NULL DEFAULT '',
-    started REAL NOT NULL, ended REAL, heartbeat REAL, host TEXT, pid INTEGER, pid_start TEXT,
-    folder TEXT, checkpoint TEXT, best_checkpoint TEXT, best_epoch INTEGER, best_value REAL,
-    final_loss REAL, final_acc REAL, training_time REAL NOT NULL DEFAULT 0,
-    epochs_done INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT '', error TEXT,
-    source TEXT NOT NULL DEFAULT '', resumed_from TEXT, sweep TEXT,
-    world_size INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE IF NOT EXISTS epochs (
-    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL,
-    train_loss REAL, train_acc REAL, test_loss REAL, test_acc REAL, seconds REAL, lr REAL,
-    PRIMARY KEY (run_id, epoch));
-CREATE TABLE IF NOT EXISTS curve (
-    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, step INTEGER NOT NULL,
-    epoch INTEGER NOT NULL, loss REAL, acc REAL, lr REAL, elapsed REAL,
-    PRIMARY KEY (run_id, step));
-"""
-# Columns added after the first release of this schema: (name, declaration), added when missing.
-ADDED_COLUMNS = (("sweep", "TEXT"), ("world_size", "INTEGER NOT NULL DEFAULT 1"))
-
-
-class StoreError(Exception):
-    """The run history cannot be used or written; the message is one line."""
-
 
 def default_path() -> Path:
     return runs_dir() / DB_NAME
-
-
-def process_start(pid: int) -> Optional[str]:
-    """When process `pid` started (clock ticks since boot, Linux), so a reused pid is not mistaken
-    for the run's own process; None where /proc cannot tell."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read().decode(errors="replace")
-        return stat.rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def _alive(pid: int, started: Optional[str]) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by someone else
-    except OSError:
-        return False
-    now = process_start(pid)
-    return started is None or now is None or now == started
 
 
 class RunStore:
@@ -106,6 +58,9 @@ class RunStore:
         con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         con.execute("PRAGMA foreign_keys=ON")
         con.row_factory = sqlite3.Row
+        # A damaged page can hold bytes that are not UTF-8: show them as U+FFFD (and let the
+        # row checks judge the row) instead of failing the whole history on a decode error.
+        con.text_factory = lambda b: b.decode("utf-8", "replace")
         return con
 
     def _prepare(self) -> None:
@@ -113,7 +68,8 @@ class RunStore:
         if self._ready:
             return
         try:
-            self._create_or_set_aside()
+            with self._creating():
+                self._create_or_set_aside()
         except OSError as e:  # its folder cannot be made (a file in the way, no permission)
             raise StoreError(f"the run history {self.path} cannot be used ({reason(e)})") from None
         self._ready = True
@@ -123,11 +79,34 @@ class RunStore:
             if note:
                 self.problem = note if self.problem is None else f"{self.problem} {note}"
 
+    @contextmanager
+    def _creating(self) -> Iterator[None]:
+        """Processes opening the history at the same moment take turns (an advisory lock beside
+        it): one that read a brand-new file while another was still writing its first page took
+        it for a damaged one and set it aside, and that other run's row was lost. Where the
+        platform has no flock the opening goes on unlocked, as before."""
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
     def _create_or_set_aside(self) -> None:
+        if self.path.is_dir():  # SQLite says only "unable to open": moved aside, as a kept file is
+            self._set_aside(sqlite3.DatabaseError("a folder is in its place"))
         try:
             self._create()
-        except sqlite3.DatabaseError as e:  # "file is not a database", "malformed", failed check
-            if isinstance(e, sqlite3.OperationalError) and not _damaged(e):
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as e:  # "file is not a database",
+            # "malformed", a failed check, a damaged schema whose error message is not UTF-8
+            e = as_damage(e)
+            if isinstance(e, sqlite3.OperationalError) and not damaged(e):
                 raise StoreError(f"the run history {self.path} cannot be used ({reason(e)})") from None
             self._set_aside(e)
             try:
@@ -141,9 +120,9 @@ class RunStore:
             if mode.lower() != "wal":  # e.g. a file system without shared memory: still usable
                 logging.getLogger("traindesk").info("run history journal mode: %s", mode)
             con.execute("PRAGMA synchronous=NORMAL")
-            check = con.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+            problem = integrity_problem(con, self.path)
+            if problem:
+                raise sqlite3.DatabaseError(f"integrity check failed: {problem}")
             con.executescript(SCHEMA)
             have = {r[1] for r in con.execute("PRAGMA table_info(runs)")}
             for name, declaration in ADDED_COLUMNS:
@@ -153,6 +132,9 @@ class RunStore:
                     except sqlite3.OperationalError as e:  # another process added it just now
                         if "duplicate column" not in str(e):
                             raise
+            lost = missing_columns(con)
+            if lost:  # a damaged schema text that still parses: every read of a row would fail
+                raise sqlite3.DatabaseError(f"damaged: its tables lack {', '.join(lost[:4])}")
             con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             version = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
             if str(version) != str(SCHEMA_VERSION):
@@ -185,8 +167,8 @@ class RunStore:
                     con.execute("ROLLBACK")
                     raise
                 con.execute("COMMIT")
-        except (sqlite3.Error, OSError) as e:
-            raise StoreError(f"the run history {self.path} could not be written ({reason(e)})") from None
+        except (sqlite3.Error, OSError, UnicodeDecodeError) as e:
+            raise self._failure("written", e) from None
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -194,10 +176,35 @@ class RunStore:
         try:
             with closing(self._open()) as con:
                 yield con
-        except (sqlite3.Error, OSError) as e:
-            raise StoreError(f"the run history {self.path} could not be read ({reason(e)})") from None
+        except (sqlite3.Error, OSError, UnicodeDecodeError) as e:
+            raise self._failure("read", e) from None
+
+    def _failure(self, doing: str, e: Exception) -> StoreError:
+        e = as_damage(e)
+        kind = Damaged if isinstance(e, sqlite3.DatabaseError) and damaged(e) else StoreError
+        error = kind(f"the run history {self.path} could not be {doing} ({reason(e)})")
+        error.cause = e
+        return error
+
+    def _mend(self, e: Exception) -> None:
+        """Damage found by a read or a write after a good opening (a page damaged since): as at
+        opening, rebuild the indexes when only they are damaged, which keeps every run; else set
+        the file aside and start a new one."""
+        with self._creating():
+            try:
+                with closing(self._open()) as con:
+                    if integrity_problem(con, self.path) is None:
+                        return
+            except (sqlite3.Error, UnicodeDecodeError):
+                pass
+            self._set_aside(e)
+            try:
+                self._create()
+            except sqlite3.Error as e2:
+                raise StoreError(f"the run history {self.path} cannot be used ({reason(e2)})") from None
 
     # -- writing a run --------------------------------------------------------------------------
+    @mending
     def begin(self, run_id: str, config: dict, model_name: str, device: str, torch_version: str,
               folder: Optional[str], source: str, resumed_from: Optional[str] = None,
               sweep: Optional[str] = None, world_size: int = 1) -> None:
@@ -211,6 +218,7 @@ class RunStore:
                  torch_version, now, now, self.host, os.getpid(), process_start(os.getpid()),
                  folder, source, resumed_from, sweep, int(world_size)))
 
+    @mending
     def reopen(self, run_id: str) -> None:
         """A run that ended trains on in the same process."""
         with self._tx() as con:
@@ -223,6 +231,7 @@ class RunStore:
         """One finished epoch with the curve points since the last call, in one transaction."""
         self.add_epochs(run_id, [epoch], curve, checkpoint, best)
 
+    @mending
     def add_epochs(self, run_id: str, epochs: list[dict], curve: list[dict],
                    checkpoint: Optional[str], best: Optional[dict]) -> None:
         """Finished epochs (oldest first) with the curve points since the last call, in one
@@ -241,6 +250,7 @@ class RunStore:
                                        _finite_or_none(epoch.get("test_acc")), time.time(), run_id))
             self._set_checkpoints(con, run_id, checkpoint, best)
 
+    @mending
     def add_curve(self, run_id: str, curve: list[dict]) -> None:
         with self._tx() as con:
             self._insert_curve(con, run_id, curve)
@@ -261,6 +271,7 @@ class RunStore:
             con.execute("UPDATE runs SET best_checkpoint=?, best_epoch=?, best_value=? WHERE id=?",
                         (best["path"], best["epoch"], _finite_or_none(best["value"]), run_id))
 
+    @mending
     def finish(self, run_id: str, status: str, model_loss, model_acc, training_time: float,
                epochs_done: int, checkpoint: Optional[str], best: Optional[dict],
                error: Optional[str], curve: list[dict]) -> None:
@@ -275,6 +286,7 @@ class RunStore:
                          error, run_id))
             self._set_checkpoints(con, run_id, checkpoint, best)
 
+    @mending
     def insert_row(self, row: RunRow, epochs: list[dict] = ()) -> bool:
         """Add a finished run recorded elsewhere (the old runs.json); False if its id is taken."""
         with self._tx() as con:
@@ -293,14 +305,17 @@ class RunStore:
             return bool(cur.rowcount)
 
     # -- the user's edits -----------------------------------------------------------------------
+    @mending
     def rename(self, run_id: str, name: str) -> None:
         with self._tx() as con:
             con.execute("UPDATE runs SET name=? WHERE id=?", (name.strip()[:200], run_id))
 
+    @mending
     def set_note(self, run_id: str, note: str) -> None:
         with self._tx() as con:
             con.execute("UPDATE runs SET note=? WHERE id=?", (note[:10_000], run_id))
 
+    @mending
     def delete(self, run_id: str) -> list[Path]:
         """Remove the run and the files it made (its checkpoints, TensorBoard logs, its folder if
         then empty). Returns what was removed; StoreError if there is no such run."""
@@ -313,6 +328,7 @@ class RunStore:
         return remove_run_files(row)
 
     # -- reading ----------------------------------------------------------------------------------
+    @mending
     def runs(self) -> list[RunRow]:
         """Every run, oldest first; runs whose process is gone are marked interrupted first."""
         self.mark_interrupted()
@@ -333,6 +349,7 @@ class RunStore:
             self.problem = note
         return good
 
+    @mending
     def get(self, run_id: str) -> Optional[RunRow]:
         self.mark_interrupted()
         with self._read() as con:
@@ -344,18 +361,21 @@ class RunStore:
         except (ValueError, TypeError, KeyError) as e:
             raise StoreError(f"the run {run_id} in {self.path} is damaged ({e})") from None
 
+    @mending
     def epochs(self, run_id: str) -> list[dict]:
         with self._read() as con:
             rows = con.execute("SELECT * FROM epochs WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
         return [{k: r[k] for k in r.keys() if k != "run_id"} for r in rows
                 if _number(r["epoch"], integer=True)]
 
+    @mending
     def curve(self, run_id: str) -> list[dict]:
         with self._read() as con:
             rows = con.execute("SELECT step, epoch, loss, acc, lr, elapsed FROM curve WHERE run_id=? "
                                "ORDER BY step", (run_id,)).fetchall()
         return [dict(r) for r in rows if _number(r["step"], integer=True)]
 
+    @mending
     def curve_of_checkpoint(self, path: str, steps: int) -> list[dict]:
         """The curve, up to `steps`, of the run that wrote checkpoint `path` (for a continued run)."""
         with self._read() as con:
@@ -365,6 +385,7 @@ class RunStore:
             return []
         return [p for p in self.curve(r["id"]) if p["step"] <= steps]
 
+    @mending
     def mark_interrupted(self) -> list[str]:
         """Mark runs whose process has died as interrupted; returns their ids."""
         with self._read() as con:
@@ -373,9 +394,9 @@ class RunStore:
         dead = []
         now = time.time()
         for r in rows:
-            if r["host"] == self.host:
-                gone = not (_number(r["pid"], integer=True) and _alive(r["pid"], r["pid_start"]))
-            else:  # another machine sharing this folder: only a long silence tells
+            if r["host"] == self.host and SEES_PROCESSES:
+                gone = not (_number(r["pid"], integer=True) and run_process_alive(r["pid"], r["pid_start"]))
+            else:  # another machine sharing this folder, or Windows: only a long silence tells
                 gone = not _number(r["heartbeat"]) or now - r["heartbeat"] > OTHER_HOST_STALE_S
             if gone:
                 dead.append(r["id"])
@@ -388,8 +409,3 @@ class RunStore:
     def integrity(self) -> str:
         with self._read() as con:
             return con.execute("PRAGMA integrity_check").fetchone()[0]
-
-
-def _damaged(e: sqlite3.OperationalError) -> bool:
-    text = str(e).lower()
-    return any(w in text for w in ("malformed", "not a database", "corrupt", "schema"))

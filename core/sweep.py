@@ -30,18 +30,20 @@ from typing import Callable, Optional
 
 from core.config import TrainConfig
 from core.settings_spec import settings_of
+from core.system_memory import available_memory as _memory_available  # tests replace it
 
 # The settings a sweep can vary, in the order their combinations are made (the first varies slowest).
 SWEPT = ("lr", "batch_size", "hidden_units", "optimizer", "momentum", "weight_decay", "schedule")
 # Passed on unchanged to every run when given (None: `train`'s own default).
-PASSED = ("epochs", "seed", "device", "threads", "data_dir")
+PASSED = ("epochs", "seed", "device", "threads", "data_dir", "image_folder", "image_size",
+          "test_fraction", "split_seed")
 # How progress lines name the swept settings.
 SHORT = {"lr": "lr", "batch_size": "batch", "hidden_units": "hidden", "optimizer": "opt",
          "momentum": "momentum", "weight_decay": "wd", "schedule": "schedule"}
 # Memory one training process needs, measured (peak RSS): fashion-v2 on the full Fashion-MNIST
 # ~1.0 GB (torch itself ~0.35 GB, the data set as float tensors ~0.2 GB, the rest the model's
 # activations); the toy models ~0.4 GB.
-PROCESS_MEMORY = {"fashion": 1.2e9, "line": 0.5e9, "circles": 0.5e9}
+PROCESS_MEMORY = {"fashion": 1.2e9, "line": 0.5e9, "circles": 0.5e9, "folder": 1.2e9}
 STOP_WAIT_S = 60.0  # after a stop, how long a run may take to save before it is killed
 _SETTINGS = {s.name: s for s in settings_of(TrainConfig)}
 
@@ -116,7 +118,7 @@ def make_plan(model: str, lists: dict, passed: Optional[dict] = None, random_n: 
         spec = _SETTINGS[name]
         if not spec.used_in(task):
             raise ValueError(f"{spec.words} ({spec.flag}) does not apply to {model}: only the "
-                             "Fashion-MNIST models use it")
+                             "image models use it")
     # A list of one value is a setting every run gets, not a dimension of the grid.
     passed = {**passed, **{k: v[0] for k, v in lists.items() if len(v) == 1}}
     lists = {k: v for k, v in lists.items() if len(v) > 1}
@@ -159,17 +161,6 @@ def _gpus(device: str) -> int:
         return torch.cuda.device_count()
     mps = getattr(torch.backends, "mps", None)
     return 1 if device in ("auto", "mps") and mps is not None and mps.is_available() else 0
-
-
-def _memory_available() -> Optional[float]:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return float(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 def choose_parallel(runs: int, task: str, model: str, gpus: int, parallel: Optional[int],

@@ -48,6 +48,10 @@ def resume(trainer_class, path, epochs: int, data=None, control=None, log=lambda
         config.threads = saved_threads  # the same thread count keeps CPU sums in the same order
     config.epochs = epochs
     trainer = trainer_class(config, data=data, control=control, log=log)
+    if trainer.images and trainer.classes != list(meta.get("classes") or trainer.classes):
+        shown = lambda names: ", ".join(map(str, names))[:160]  # noqa: E731
+        raise refuse(f"its data now has the classes {shown(trainer.classes)}; the run was trained "
+                     f"on {shown(meta['classes'])}")
     weights = {k: v for k, v in ckpt.model.state_dict().items()}
     try:
         restore(trainer, weights, tensors, meta["train_state"], history)

@@ -10,73 +10,43 @@ from __future__ import annotations
 
 import copy
 import math
-import threading
 import time
 from typing import Iterator, Optional, Union
 
 import torch
 from torch import nn
 
-from core import distributed, doctor
+from core import distributed, doctor, workflows
 from core.augment import sketchify
-from core.augment_basic import flip_and_shift
-from core.config import (MODEL_DEFAULTS, WORKFLOW_DEFAULTS, BatchResult, EpochResult, RunResult,
-                         TrainConfig)
+from core.augment_basic import flip_and_shift, trivial_augment
+from core.control import Control  # noqa: F401 - imported from here by the window and the CLI
+from core.config import SETTINGS, BatchResult, EpochResult, RunResult, TrainConfig
 from core.device import (choose_threads, describe, pick_device, remembered_threads,
                          take_problems)
 from core.models import build_model, get_spec
 from core.precision import autocast, native_bfloat16
 from core.schedules import lr_at
-from core import train_state
+from core import run_snapshot, train_state
 
 EVAL_BATCH = 1000
 STOP_CHECK_EVERY = 10  # under torchrun the ranks agree on a stop every this many batches
 # How raw inputs become model inputs; stored in checkpoints so predictions use the same recipe.
-INPUT_NORMALISATION = {"fashion": {"shape": [1, 28, 28], "scale": 1 / 255, "mean": 0.0, "std": 1.0,
-                                   "background": "dark"}}
+# Each image workflow says its own (core/workflows/); Fashion-MNIST's is the one older
+# checkpoints without a recipe used.
+INPUT_NORMALISATION = {"fashion": workflows.fashion.RECIPE}
 Event = Union[BatchResult, EpochResult]
+_LR = next(s for s in SETTINGS if s.name == "lr")
 
 
-class Control:
-    """Cooperative stop and pause, checked by the loop between batches (thread-safe)."""
-
-    def __init__(self):
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-
-    def stop(self):
-        self._stop.set()
-        self._running.set()  # a paused loop must wake up to notice the stop
-
-    def pause(self):
-        self._running.clear()
-
-    def resume(self):
-        self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
-    def checkpoint(self) -> bool:
-        """Block while paused; return True when the run should stop."""
-        self._running.wait()
-        return self._stop.is_set()
+def load_data(config: TrainConfig, progress=None):
+    """The data set the config's model trains on, on the CPU (its workflow loads it)."""
+    return workflows.get(get_spec(config.model).task).load(config, progress)
 
 
-def load_data(config: TrainConfig):
-    """The data set the config's model trains on, on the CPU."""
-    task = get_spec(config.model).task
-    if task == "fashion":
-        from core.data import load_fashion_mnist
-        return load_fashion_mnist(config.data_dir)
-    from core.toy_data import make_circles, make_line
-    return make_line(**config.line) if task == "line" else make_circles(**config.circles)
+def input_shape(data) -> tuple:
+    """[C, H, W] of one image of an image data set: Fashion-MNIST keeps [N, H, W] (one channel)."""
+    shape = tuple(data.train_x.shape[1:])
+    return (1, *shape) if len(shape) == 2 else shape
 
 
 def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
@@ -116,32 +86,40 @@ class Trainer:
         self.log = log
         self.spec = get_spec(config.model)
         self.task = self.spec.task
+        self.workflow = workflows.get(self.task)
+        self.images = self.workflow.images
+        # The settings this workflow reads; the others keep their values but do nothing.
+        self._uses = {s.name for s in SETTINGS if s.used_in(self.task)}
         self.device = pick_device(config.device)
         data = data if data is not None else load_data(config)
         self.classes = list(getattr(data, "classes", ()))
+        self.input_recipe = self.workflow.input_recipe(data)
+        self.input_shape = input_shape(data) if self.images else None
         self.data = data.to(self.device)
         torch.manual_seed(config.seed)
-        self.model = build_model(config.model, config.hidden_units).to(self.device)
-        self.channels_last = self.task == "fashion" and self.spec.channels_last
+        self.model = build_model(config.model, config.hidden_units, self.input_shape,
+                                 len(self.classes) if self.images else None).to(self.device)
+        self.channels_last = self.images and self.spec.channels_last
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.rank, self.world_size = distributed.world()
         self.train_model = self.model  # what the loop calls: the model, or DDP around it
         if self.world_size > 1:
-            if self.task == "fashion" and config.batch_size < self.world_size:
+            if self.workflow.minibatch and config.batch_size < self.world_size:
                 raise ValueError(f"--batch-size {config.batch_size} is the global batch: it must be at "
                                  f"least the number of processes ({self.world_size})")
             from torch.nn.parallel import DistributedDataParallel
             self.train_model = DistributedDataParallel(self.model)
         self.optimizer = make_optimizer(config, self.model.parameters())
-        self.loss_fn = {"fashion": nn.CrossEntropyLoss(), "line": nn.L1Loss(),
-                        "circles": nn.BCEWithLogitsLoss()}[self.task]
+        self.loss_fn = {workflows.IMAGES: nn.CrossEntropyLoss, workflows.REGRESSION: nn.L1Loss,
+                        workflows.BINARY: nn.BCEWithLogitsLoss}[self.workflow.kind]()
         # Training may smooth its targets (--label-smoothing); the test loss stays plain cross-entropy.
-        smoothing = config.label_smoothing if self.task == "fashion" else 0.0
+        smoothing = config.label_smoothing if "label_smoothing" in self._uses else 0.0
         self.train_loss_fn = nn.CrossEntropyLoss(label_smoothing=smoothing) if smoothing else self.loss_fn
         # --mixed-precision: the training steps in bfloat16 where the hardware has it (core/precision.py)
-        self.bfloat16 = config.mixed_precision and native_bfloat16(self.device)
-        if config.mixed_precision and not self.bfloat16:
+        mixed = config.mixed_precision and "mixed_precision" in self._uses
+        self.bfloat16 = mixed and native_bfloat16(self.device)
+        if mixed and not self.bfloat16:
             log(f"Mixed precision: {describe(self.device)} has no native bfloat16, so float32")
         self.generator = torch.Generator().manual_seed(config.seed)
         self.augment_generator = torch.Generator().manual_seed(config.seed + 1)
@@ -158,26 +136,29 @@ class Trainer:
         self.since_best = 0       # epochs since the best one (early stopping's count)
         self.early_stopped = False
         self.on_epoch = None      # called with (trainer, EpochResult, improved) after each epoch
+        self.on_idle = None       # called before the loop waits for its next epoch (paused, paced)
         # A run stopped mid-epoch: where it was, so a resumed run finishes that epoch exactly
         # (core/train_state.py saves and restores it).
         self.progress: Optional[dict] = None
         self._epoch_order_state: Optional[torch.Tensor] = None
         self.resumed_from: Optional[str] = None  # the checkpoint this run continues
-        self.classes_count = len(self.classes) or {"circles": 2}.get(self.task)  # None: regression
+        self.classes_count = len(self.classes) or (2 if self.workflow.kind == workflows.BINARY
+                                                   else None)  # None: regression
         self._good_state = self._weights_copy()
 
     # -- inputs -----------------------------------------------------------------------------------
     def _inputs(self, x: torch.Tensor) -> torch.Tensor:
-        """uint8 images [B, 28, 28] -> float [B, 1, 28, 28] in 0..1, as ToTensor gives the seed."""
-        if self.task != "fashion":
+        """uint8 images [B, 28, 28] or [B, C, H, W] -> float [B, C, H, W] in 0..1, as ToTensor
+        gives the seeds."""
+        if not self.images:
             return x
-        x = x.unsqueeze(1).float().div_(255.0)
+        x = (x.unsqueeze(1) if x.dim() == 3 else x).float().div_(255.0)
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def _correct(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        if self.task == "fashion":
+        if self.images:
             return (logits.argmax(dim=1) == y).sum()
-        if self.task == "circles":
+        if self.workflow.kind == workflows.BINARY:
             return ((logits > 0).float() == y).sum()
         return torch.zeros((), device=logits.device)
 
@@ -194,8 +175,8 @@ class Trainer:
         # Probe on a copy so the real model's weights and random stream stay untouched.
         probe = copy.deepcopy(self.model)
         opt = torch.optim.SGD(probe.parameters(), lr=1e-9)
-        n = len(self.data.train_x) if self.task != "fashion" else min(self.config.batch_size,
-                                                                       len(self.data.train_x))
+        n = min(self.config.batch_size, len(self.data.train_x)) if self.workflow.minibatch \
+            else len(self.data.train_x)
         xb, yb = self._inputs(self.data.train_x[:n]), self.data.train_y[:n]
 
         def step():
@@ -206,12 +187,11 @@ class Trainer:
             opt.step()
 
         key = f"{self.config.model}|hidden {self.config.hidden_units}|batch {n}" + (
-            "|bfloat16" if self.bfloat16 else "")
+            "|bfloat16" if self.bfloat16 else "") + (
+            f"|input {'x'.join(map(str, self.input_shape))}" if self.task != "fashion" and self.images
+            else "")
         chosen, how = remembered_threads(key, lambda: choose_threads(step))
         self.log(f"CPU threads: {chosen}, {how}")
-        for note in take_problems():
-            if note not in how:  # set aside earlier, by a call that logged nowhere
-                self.log(note)
         for note in take_problems():
             if note not in how:  # set aside earlier, by a call that logged nowhere
                 self.log(note)
@@ -226,7 +206,9 @@ class Trainer:
         self.config.epochs = max(self.config.epochs, target)  # the schedule spans the whole run
         self.stopped = False
         for _ in range(epochs):
-            if self.error or self.control.checkpoint():
+            turn = self.control.checkpoint() if self.world_size > 1 else \
+                self.control.epoch_turn(self.on_idle)
+            if self.error or turn:
                 self.stopped = not self.error
                 return
             t0 = time.perf_counter()
@@ -282,11 +264,13 @@ class Trainer:
 
     def _steps_per_epoch(self) -> int:
         """Optimiser steps in one epoch: the toy workflows take one full-batch step."""
-        return 1 if self.task != "fashion" else math.ceil(len(self.data.train_x) / self.config.batch_size)
+        if not self.workflow.minibatch:
+            return 1
+        return math.ceil(len(self.data.train_x) / self.config.batch_size)
 
     def _batches(self):
         x, y = self.data.train_x, self.data.train_y  # toy data is float already: _inputs is a no-op
-        if self.task != "fashion":
+        if not self.workflow.minibatch:
             yield x, y  # the seeds train the toy models on the whole set every epoch
             return
         if self.progress is not None:  # resuming mid-epoch: draw this epoch's order again
@@ -317,8 +301,11 @@ class Trainer:
         bad = torch.zeros((), dtype=torch.bool, device=self.device)
         last_log = t_start = time.perf_counter()
         run_start = t_start - self.training_time
-        sketch = self.config.augment == "sketch" and self.task == "fashion"
-        flip, shift = (self.config.flip, self.config.shift) if self.task == "fashion" else (False, 0)
+        uses, c = self._uses, self.config
+        sketch = c.augment == "sketch" and "augment" in uses
+        flip = c.flip and "flip" in uses
+        shift = c.shift if "shift" in uses else 0
+        trivial = c.trivial_augment and "trivial_augment" in uses
         done, earlier = 0, 0.0
         if self.progress is not None and self.progress["epoch"] == epoch:
             done, earlier = self.progress["done"], self.progress["elapsed"]
@@ -347,6 +334,8 @@ class Trainer:
                 xb = flip_and_shift(xb, self.augment_generator, flip, shift)
             if sketch:
                 xb = sketchify(xb, self.augment_generator, self.config.sketch_fraction)
+            if trivial:
+                xb = trivial_augment(xb, self.augment_generator)
             with autocast(self.device, self.bfloat16):
                 logits = model(xb)
                 loss = loss_fn(logits, yb)
@@ -402,11 +391,11 @@ class Trainer:
         return None
 
     def _pct(self, correct: float, total: int) -> Optional[float]:
-        return None if self.task == "line" else 100.0 * correct / max(total, 1)
+        return None if self.workflow.kind == workflows.REGRESSION else 100.0 * correct / max(total, 1)
 
     def _weights_copy(self) -> dict:
         """The weights to fall back on if a later epoch goes bad, taken after every epoch."""
-        if self.task == "fashion":
+        if self.images:
             return copy.deepcopy(self.model.state_dict())
         # Toy epochs take about a millisecond and deepcopy's bookkeeping was a sixth of that.
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
@@ -427,7 +416,7 @@ class Trainer:
             group["lr"] = lr
 
     def _default_lr(self) -> float:
-        return MODEL_DEFAULTS.get(self.config.model, {}).get("lr", WORKFLOW_DEFAULTS[self.task]["lr"])
+        return _LR.default_for(self.task, self.config.model)  # the model's, else its workflow's
 
     def _halt(self, why: str, status: str = "halted", headline: str = "Training halted",
               advice: Optional[str] = None) -> str:
@@ -476,38 +465,14 @@ class Trainer:
         return checkpoint.save(path, *self.snapshot())
 
     def state_copy(self) -> dict:
-        """The run's state now, copied (small for these models): `snapshot(state)` writes it later
-        as it was, while training goes on (the best epoch's checkpoint)."""
-        tensors, ts = train_state.capture(self)
-        cpu = lambda t: {k: v.detach().to("cpu", copy=True) for k, v in t.items()}  # noqa: E731
-        return {"weights": cpu(self.model.state_dict()), "tensors": cpu(tensors),
-                "train_state": copy.deepcopy(ts), "epochs": len(self.history),
-                "training_time": self.training_time}
+        """The run's state now, copied: `snapshot(state)` writes it later as it was, while
+        training goes on (the best epoch's checkpoint)."""
+        return run_snapshot.state_copy(self)
 
     def snapshot(self, state: Optional[dict] = None) -> tuple[dict, dict, dict]:
         """(weights, metadata, training-state tensors) for core.checkpoint.save: the run now, or
         as it was when `state` was copied."""
-        state = state or self.state_copy()
-        done = state["epochs"]
-        if done:
-            loss, acc = self.history[done - 1].test_loss, self.history[done - 1].test_acc
-        else:
-            loss, acc = self.evaluate()
-        weights = state["weights"]
-        extra = {}
-        if "linear_layer.weight" in weights:  # the straight line's learned weight and bias
-            extra["learned"] = {"weight": weights["linear_layer.weight"].item(),
-                                "bias": weights["linear_layer.bias"].item()}
-        meta = {"model_id": self.config.model, "class_name": self.spec.class_name,
-                "hidden_units": self.config.hidden_units, "task": self.task,
-                "classes": self.classes, "input": INPUT_NORMALISATION.get(self.task),
-                "config": self.config.to_dict(),
-                "metrics": {"model_loss": loss, "model_acc": acc,
-                            "training_time": state["training_time"], "epochs": done,
-                            "device": describe(self.device), **extra},
-                "history": [vars(h) for h in self.history[:done]],
-                "train_state": state["train_state"]}
-        return weights, meta, state["tensors"]
+        return run_snapshot.snapshot(self, state or self.state_copy())
 
     @classmethod
     def from_checkpoint(cls, path, epochs: int, data=None, control: Optional[Control] = None,
@@ -524,8 +489,8 @@ class Trainer:
         else:
             loss, acc = self.evaluate()
         extra = {}
-        if self.task == "line":
-            lin = self.model.linear_layer
+        if self.workflow.kind == workflows.REGRESSION:
+            lin = self.model.linear_layer  # the stack of Linears too (it equals one)
             extra["learned"] = {"weight": lin.weight.item(), "bias": lin.bias.item()}
         status = self.status if self.error else "stopped" if self.stopped else "finished"
         return RunResult(self.spec.class_name, loss, acc, self.training_time, len(self.history),

@@ -51,6 +51,7 @@ class JobError:
     message: str            # for the window: "TypeName: text", or the text of an expected error
     details: str = ""       # the traceback; empty for an expected error (bad input, not a bug)
     expected: bool = False  # one of the runner's `expected` exception types
+    remedy: str = ""        # what the error says would mend it (core.data.DataError.remedy)
 
 
 class Job:
@@ -125,7 +126,7 @@ class _Executor(QObject):
         log = applog.get()
         if any(c.__name__ in self.expected for c in type(e).__mro__):
             log.warning("%s: job %r: %s", self.name, job.tag, e)
-            return JobError(str(e), "", True)
+            return JobError(str(e), "", True, getattr(e, "remedy", ""))
         details = "".join(traceback.format_exception(e))
         log.error("%s: job %r failed\n%s", self.name, job.tag, details.rstrip())
         return JobError(f"{type(e).__name__}: {e}", details)

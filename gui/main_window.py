@@ -6,19 +6,20 @@ for a close or Ctrl+Q.
 """
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QPlainTextEdit, QScrollArea,
+from PySide6.QtWidgets import (QLabel, QMainWindow, QPlainTextEdit, QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from core import applog
+from core import applog, workflows
 from gui.shared import settings as store
+from gui.shared.narrow_fields import keep_form_whole
 from gui.shared.native_imports import import_shared_natives
 from gui.training.message_bar import MessageBar
 from gui.training.run_actions import install_run_actions
-from gui.training.run_status import RunStatus, clock
+from gui.training.data_sources import DataSources
+from gui.training.run_reports import RunReports
+from gui.training.run_status import RunStatus
 from gui.training.setup_panel import SetupPanel
 from gui.follow.follow_action import install_follow_action
 from gui.sweep.sweep_launch import install_sweep_action
@@ -28,18 +29,15 @@ from gui.tool_tabs import ToolTabs
 from gui.training.session import (BROKEN, IDLE, LOADING, PAUSED, RUNNING,  # noqa: F401
                                   STARTING, STOPPING, TrainingSession)
 
+PANEL_FLOOR = 260  # pixels: the setup panel is never narrower, however narrow its form
 QUIT_WAIT_MS = 200  # how long a close waits for a loading worker before quit_fast
 
 
-def epoch_line(ev) -> str:
-    """One log line per epoch, in the seed notebook's words (as the CLI prints it)."""
-    acc = "" if ev.train_acc is None else f" | Train acc: {ev.train_acc:.2f}%"
-    tacc = "" if ev.test_acc is None else f" | Test acc: {ev.test_acc:.2f}%"
-    return (f"Epoch {ev.epoch}/{ev.epochs} | Train loss: {ev.train_loss:.5f}{acc} | "
-            f"Test loss: {ev.test_loss:.5f}{tacc} | {ev.seconds:.1f} s")
+class MainWindow(RunReports, DataSources, QMainWindow):
+    """The window itself: its widgets, what it remembers, the run controls and closing. What the
+    worker reports about a run is shown by RunReports (gui/training/run_reports.py), the data
+    sets are found or dropped by DataSources (gui/training/data_sources.py)."""
 
-
-class MainWindow(QMainWindow):
     first_painted = Signal()
     ready = Signal()              # core loaded: Start can be pressed
     plots_ready = Signal()
@@ -63,9 +61,11 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.panel)
-        scroll.setMinimumWidth(260)
-        # The form narrows with the splitter (combos elide); a sideways scroll bar only hides it.
+        # The form narrows with the splitter down to its narrowest (combos elide, spin boxes
+        # narrow: gui/shared/narrow_fields.py), never further; a sideways scroll bar only hides it.
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panel_scroll = scroll
+        keep_form_whole(scroll, PANEL_FLOOR)
         self.message = MessageBar()
         self.message.download_clicked.connect(self._download)
         self.message.choose_folder_clicked.connect(self._choose_data_folder)
@@ -101,10 +101,20 @@ class MainWindow(QMainWindow):
         self.splitters = {"main": self.split, "right": self.right}
 
         actions = install_run_actions(self, self.start, self.toggle_pause, self.stop,
-                                      self.one_more_epoch)
+                                      self.one_more_epoch, self.step, self.reset,
+                                      self.session.set_rate)
         self._actions = actions
         self.start_action, self.pause_action = actions.start, actions.pause
         self.stop_action, self.more_action = actions.stop, actions.more
+        self.step_action, self.reset_action, self.speed = actions.step, actions.reset, actions.speed
+        self.live_stack = None    # gui/training/live_views.py, once the plots are built
+        self._reset_pending = False
+        self._logged_epoch = None  # the last epoch of this run a log line was written for
+        self._plotted_workflow = None  # the workflow whose run the curves show
+        # Settings changes of a paced workflow show the new untrained model (as TF Playground
+        # does), and an image folder's contents are looked up; both once typing settles.
+        self._preview_timer = self._settle_timer(self._preview)
+        self._folder_timer = self._settle_timer(lambda: self.session.scan_folder(self.panel.config()))
         self.run_actions = actions.all()
         self.follow_action = install_follow_action(self)  # Run ▸ Follow a run folder… (Ctrl+Shift+O)
         self.sweep_action = install_sweep_action(self)  # Run ▸ Sweep… (Ctrl+Shift+R)
@@ -120,6 +130,8 @@ class MainWindow(QMainWindow):
         self._ticker.timeout.connect(self._tick)
         self._ticker.start()
         self.panel.parameters_wanted.connect(self.session.count_parameters)
+        self.panel.changed.connect(self._settings_changed)
+        self.panel.folder_wanted.connect(self._folder_timer.start)
         self._connect_session()
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: self._apply_theme())
         self._restore()
@@ -149,7 +161,10 @@ class MainWindow(QMainWindow):
         s.phase_changed.connect(self._update_actions)
         s.core_ready.connect(self._on_core_ready)
         s.ready.connect(self.ready)
+        s.ready.connect(self._preview)  # a paced workflow's untrained model, ready to play
+        s.ready.connect(self.panel.want_folder)  # a remembered image folder: what it holds
         s.data_ready.connect(self._on_data_ready)
+        s.data_progress.connect(self.status.loading)
         s.run_started.connect(self._on_run_started)
         s.batch_done.connect(self._on_batch)
         s.epoch_done.connect(self._on_epoch)
@@ -164,6 +179,11 @@ class MainWindow(QMainWindow):
         s.weights_ready.connect(self.tool_tabs.epoch_weights)
         s.run_saved.connect(self.tool_tabs.run_saved)
         s.run_recorded.connect(self.tool_tabs.run_recorded)
+        s.live_scene.connect(lambda scene: self._live("set_scene", scene))
+        s.live_frame.connect(lambda frame: self._live("show_frame", frame))
+        s.folder_scanned.connect(lambda _folder, text, classes: self.panel.set_folder_summary(
+            text, classes))
+        s.run_ended.connect(self._after_run)
         self.tool_tabs.continue_requested.connect(self.continue_run)
 
     # -- construction ----------------------------------------------------------------------------
@@ -203,22 +223,76 @@ class MainWindow(QMainWindow):
         # for most of a second, and a Ctrl+Q or close in that time had to wait for it.
 
     def _build_plots(self) -> None:
+        """The Training tab's views: the curves, and the live views of the paced workflows
+        (the line's fit, the circles' boundary), one on show at a time, as the workflow says."""
+        from gui.training.live_views import LiveViews
         from gui.training.plots import TrainingPlots
         self.plots = TrainingPlots()
-        self._plot_layout.replaceWidget(self.plot_placeholder, self.plots)
+        self.live_stack = LiveViews(self.plots)
+        self._plot_layout.replaceWidget(self.plot_placeholder, self.live_stack)
         self.plot_placeholder.deleteLater()
-        self._plot_layout.setStretchFactor(self.plots, 1)
+        self._plot_layout.setStretchFactor(self.live_stack, 1)
+        self._show_live_view()
         self.plots_ready.emit()
 
+    @property
+    def live_views(self) -> dict:
+        """core.workflows VIEW_* -> the widget that draws it (empty until the plots are built)."""
+        return {} if self.live_stack is None else self.live_stack.views
+
+    @property
+    def last_frame(self):
+        """The last live frame shown: a paced run's or a preview's (None: none since the scene)."""
+        return None if self.live_stack is None else self.live_stack.last_frame
+
+    def _live(self, method: str, item) -> None:
+        if self.live_stack is not None:  # built with the plots, once torch is in
+            getattr(self.live_stack, method)(item)
+
+    def _workflow(self):
+        return workflows.get(self.panel.task())
+
+    def _show_live_view(self) -> None:
+        if self.live_stack is not None:
+            self.live_stack.show_for(self._workflow())
+
+    @staticmethod
+    def _settle_timer(slot) -> QTimer:
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.setInterval(150)
+        timer.timeout.connect(slot)
+        return timer
+
+    def _settings_changed(self) -> None:
+        task = self.panel.task()
+        if task != self._plotted_workflow and self.plots is not None and not self.session.in_run:
+            self.plots.clear()  # another workflow's curves would only mislead
+            self._plotted_workflow = task
+        self._show_live_view()
+        self._update_actions()
+        if self._workflow().paced:
+            self._preview_timer.start()
+
+    def _preview(self) -> None:
+        """The untrained model of the settings on show, in its live view (paced workflows)."""
+        if self._workflow().paced and self.session.phase == IDLE and not self._closing:
+            self.session.preview(self.panel.config())
+
     # -- controls --------------------------------------------------------------------------------
-    def start(self) -> None:
-        if not self.session.can_start:
-            return
-        config = self.panel.config()
+    def _new_run(self) -> None:
+        """Before a new run: remember its settings, clear the message and the curves."""
+        self._plotted_workflow = self.panel.task()
         store.save_experiment(self.settings, self.panel.state())
         self.message.hide()
         if self.plots is not None:
             self.plots.clear()
+
+    def start(self) -> None:
+        if not self.session.can_start:
+            return
+        config = self.panel.config()
+        self._new_run()
         self.log(f"— New run: {config.model}, {config.epochs} epochs, batch {config.batch_size}, "
                  f"{config.optimizer} lr {config.lr:g}, hidden {config.hidden_units}, "
                  f"seed {config.seed}, device {config.device}"
@@ -227,6 +301,31 @@ class MainWindow(QMainWindow):
                  + (f", momentum {config.momentum:g}" if config.momentum else ""))
         self.session.start(config)
         self.status.busy("Preparing the model and data…")
+
+    def step(self) -> None:
+        """One epoch, then paused; with no run going, a new run of these settings."""
+        new = self.session.can_start
+        config = self.panel.config()
+        if new:
+            self._new_run()
+        if self.session.step(config):
+            self.status.paused(False)
+            if new:
+                self.log(f"— New run, one epoch at a time: {config.model}")
+                self.status.busy("Preparing the model and data…")
+
+    def reset(self) -> None:
+        """Stop the run (it is kept) and show a fresh untrained model of these settings."""
+        if self.session.can_stop:
+            self._reset_pending = True
+            self.stop()
+        else:
+            self._preview()
+
+    def _after_run(self, _result) -> None:
+        if self._reset_pending:
+            self._reset_pending = False
+            self._preview()
 
     def toggle_pause(self) -> None:
         if self.session.toggle_pause():
@@ -256,13 +355,14 @@ class MainWindow(QMainWindow):
         self.status.busy("Loading the run to continue…")
 
     def _update_actions(self) -> None:
-        self._actions.show_state(self.session)
+        self._actions.show_state(self.session, self._workflow().paced)
         self.panel.set_locked(self.session.in_run)
 
     # -- from the worker -------------------------------------------------------------------------
     def _on_core_ready(self, info) -> None:
         # Sent while the phase is still loading; the session goes idle (and ready) right after.
         self.panel.set_core_info(info)
+        keep_form_whole(self.panel_scroll, PANEL_FLOOR)  # the toy data forms are in now
         self.status.set_device(info.auto_device)
         self.log(f"PyTorch {info.torch_version} ready in {info.seconds:.1f} s; "
                  f"devices found: {', '.join(info.devices)}.")
@@ -278,91 +378,6 @@ class MainWindow(QMainWindow):
                 self.status.busy("Loading Fashion-MNIST…")
             else:
                 self.status.idle("Ready")
-
-    def _on_data_ready(self, source: str) -> None:
-        self.data_source = source
-        applog.get().info("data ready: %s", source)
-        self.panel.set_data_source(f"Data: {source}")
-        if self.message.kind == "error" and self.message.download.isVisible():
-            self.message.hide()  # the data set the message was about has turned up
-        if self.phase == IDLE:
-            self.status.idle("Ready")
-
-    def _on_run_started(self, info) -> None:
-        self.status.run_started(info)
-        if self.plots is not None:
-            if info.resumed_from:  # another run than the one on show: its own curves
-                self.plots.clear()
-            self.plots.set_epochs(info.last_epoch)
-            self.plots.show_lr(info.scheduled)
-        if self.phase == PAUSED:
-            self.status.paused(True)
-        what = "Continuing" if info.continued else "Training"
-        self.log(f"{what} {info.model_name} ({info.parameters:,} parameters) on {info.device}"
-                 f"{f' with {info.threads} threads' if info.threads else ''}, "
-                 f"{info.batches:,} batches per epoch; data: {info.data_source}")
-
-    def _on_batch(self, ev) -> None:
-        if self.plots is not None:
-            self.plots.add_batch(ev)
-        self._last_batch = ev  # the status bar shows it at its next tick: text needs no 20 Hz
-
-    def _tick(self) -> None:
-        if self._last_batch is not None:
-            self.status.batch(self._last_batch)
-            self._last_batch = None
-        self.status.tick()
-
-    def _on_epoch(self, ev) -> None:
-        self._last_batch = None
-        if self.plots is not None:
-            self.plots.add_epoch(ev)
-        self.status.epoch(ev)
-        self.log(epoch_line(ev))
-
-    def _on_finished(self, result) -> None:
-        acc = "" if result.model_acc is None else f", test acc {result.model_acc:.2f}%"
-        loss = f"{result.model_loss:.5f}" if math.isfinite(result.model_loss) else str(result.model_loss)
-        how = "Stopped" if result.stopped else "Halted" if result.error else "Finished"
-        summary = (f"{how}: {result.model_name} after {result.epochs_done} epochs, "
-                   f"test loss {loss}{acc}, {clock(result.training_time)} training")
-        self.log(summary)
-        if result.error:
-            self.message.show_error(result.error)  # the trainer has logged it already
-        self.status.finished(result.error or summary)
-        if self.plots is not None:
-            self.plots.refresh()
-
-    def _on_failed(self, failure, settled: bool) -> None:
-        self.log(failure.message)
-        if failure.details:
-            self.log(failure.details.rstrip())
-        if failure.kind == "data":
-            self.message.show_data_missing(failure.message)
-            self.panel.set_data_source("Data: not found")
-        else:
-            self.message.show_error(failure.message)
-        if settled:  # the session went back to idle (or broken)
-            self.status.idle("Failed: " + failure.message.splitlines()[0])
-
-    def _on_downloaded(self, folder: str) -> None:
-        self.log(f"Fashion-MNIST downloaded into {folder}.")
-        self.panel.set_data_dir("")  # core finds the downloaded copy by itself
-        self.message.show_info(f"Fashion-MNIST downloaded into {folder}. Press Start to train.")
-
-    def _download(self) -> None:
-        if self.host is None:
-            return
-        self.message.download_started()
-        self.log("Downloading Fashion-MNIST…")
-        self.session.download()
-
-    def _choose_data_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder holding Fashion-MNIST")
-        if folder:
-            self.panel.set_data_dir(folder)
-            self.message.hide()
-            self.session.prepare_data(folder)
 
     # -- the rest --------------------------------------------------------------------------------
     def log(self, text: str) -> None:
@@ -405,16 +420,6 @@ class MainWindow(QMainWindow):
                 self.session.close()
             self.tool_tabs.shutdown()
         e.accept()
-
-    def dragEnterEvent(self, e) -> None:
-        if e.mimeData().hasUrls() and self.tool_tabs.built:
-            e.acceptProposedAction()
-
-    def dropEvent(self, e) -> None:
-        urls = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
-        if urls:
-            self.tool_tabs.open_image(urls[0])
-            e.acceptProposedAction()
 
     def shutdown(self) -> None:
         """Close without user interaction (tests, benchmark): same path as the window's close."""

@@ -1,4 +1,4 @@
-"""The tabs beside "Training": evaluation views, the drawing canvas, the line and circles workbench.
+"""The tabs beside "Training": evaluation views, the drawing canvas, the run history.
 
 They are built once torch has been imported by the worker (so building them costs the window no
 import time) and fed from the worker's plain-data signals: the data set as numpy arrays, each
@@ -23,7 +23,10 @@ def model_from_weights(w):
 
     from core.models import build_model
 
-    model = build_model(w.model_id, w.hidden_units)
+    if getattr(w, "input_shape", None) is None:  # a Fashion-MNIST model: always built the same way
+        model = build_model(w.model_id, w.hidden_units)
+    else:  # an image folder's: its picture size and its number of classes
+        model = build_model(w.model_id, w.hidden_units, tuple(w.input_shape), len(w.classes))
     model.load_state_dict({k: torch.from_numpy(v) for k, v in w.arrays.items()})
     return model.eval()
 
@@ -36,12 +39,13 @@ class ToolTabs(QObject):
     def __init__(self, tabs: QTabWidget):
         super().__init__(tabs)
         self.tabs = tabs
-        self.evaluation = self.canvas = self.toy = self.runs = None
+        self.evaluation = self.canvas = self.runs = None
         self.follow_panel = None  # the Follow tab, made when a run folder is first followed
         self.replay_panel = None  # the Replay tab, made when first asked for
         self.store = None
         self.history_problem = None
         self._pages: dict = {}  # panel -> the scroll area that is its tab
+        self._drawn: dict[str, str] = {}  # a Draw model's name -> the run it came from
 
     def _add_page(self, panel, title: str, index: int = -1) -> None:
         """A tab holding `panel` in a scroll area: a panel's minimum size must not dictate the
@@ -63,22 +67,22 @@ class ToolTabs(QObject):
         from core.run_store import RunStore, StoreError
         from gui.draw.canvas_panel import CanvasPanel
         from gui.evaluate.panel import EvaluationPanel
-        from gui.runs.runs_panel import RunsPanel, is_fashion
-        from gui.toy.toy_panel import ToyWorkbench
+        from gui.runs.runs_panel import RunsPanel
 
         self.evaluation = EvaluationPanel(lazy=True)  # evaluates when its tab is shown
         self.canvas = CanvasPanel()
-        self.toy = ToyWorkbench()
         self.store = RunStore()
         self.runs = RunsPanel(self.store)
         self.runs.open_requested.connect(self.open_run)
         self.runs.continue_requested.connect(self.continue_requested)
+        self.runs.runs_deleted.connect(self.forget_runs)
         # "R&uns": Alt+R is the Run menu's.
         for panel, title in ((self.evaluation, "&Evaluate"), (self.canvas, "&Draw"),
-                             (self.toy, "&Line && circles"), (self.runs, "R&uns")):
+                             (self.runs, "R&uns")):
             self._add_page(panel, title)
         try:  # what was trained before survives a restart (a small database: milliseconds)
-            rows = [r for r in self.store.runs() if r.checkpoint and is_fashion(r)]
+            from gui.runs.runs_panel import is_image_run
+            rows = [r for r in self.store.runs() if r.checkpoint and is_image_run(r)]
             self.history_problem = self.store.problem
         except StoreError as e:
             rows, self.history_problem = [], str(e)
@@ -94,13 +98,17 @@ class ToolTabs(QObject):
         from core.data import FashionData
 
         t = torch.from_numpy
+        # FashionData is the plain container every view reads; an image folder's [N, 3, S, S]
+        # arrays fit it as well, and `workflow` says which data set it is.
         self.evaluation.set_data(FashionData(t(arrays.train_x), t(arrays.train_y), t(arrays.test_x),
-                                             t(arrays.test_y), arrays.source, arrays.classes))
+                                             t(arrays.test_y), arrays.source, arrays.classes),
+                                 workflow=getattr(arrays, "workflow", "fashion"))
 
     @Slot(object)
     def epoch_weights(self, weights) -> None:
         if self.built:
-            self.evaluation.update_live(weights.model_name, model_from_weights(weights))
+            self.evaluation.update_live(weights.model_name, model_from_weights(weights),
+                                        classes=weights.classes)
 
     @Slot(object)
     def run_saved(self, row) -> None:
@@ -133,10 +141,12 @@ class ToolTabs(QObject):
             ckpt = None  # a new run is listed anyway; Evaluate says why it cannot be evaluated
         entry = self.evaluation.entries.get(row.run_id)
         if entry is None:
-            self.evaluation.add_run(row, ckpt.model if ckpt else None)
+            self.evaluation.add_run(row, ckpt.model if ckpt else None,
+                                    ckpt.meta.get("classes") if ckpt else None)
         else:  # listed already (from the history, opened before, or trained on by +1 epoch)
             if ckpt is not None:
                 entry.model, entry.report = copy.deepcopy(ckpt.model), None
+                entry.classes = tuple(ckpt.meta.get("classes") or ()) or None
             if not opened:  # the same run with more epochs: its figures in the comparison too
                 entry.record = row
                 entry.title = f"{row.model_name} ({row.epochs} epochs, {row.created})"  # as listed
@@ -149,11 +159,24 @@ class ToolTabs(QObject):
             names = [n for n, _ in self.canvas.models]
             if name not in names:
                 # Its own copy: the canvas predicts in its thread while the views evaluate in theirs.
-                self.canvas.add_model(name, copy.deepcopy(ckpt.model), list(ckpt.meta["classes"]))
+                # With its input recipe: a folder model reads a photo as it read its own pictures.
+                self.canvas.add_model(name, copy.deepcopy(ckpt.model), list(ckpt.meta["classes"]),
+                                      ckpt.meta.get("input"))
                 names.append(name)
+                self._drawn[name] = row.run_id
             if opened:
                 self.canvas.select_model(names.index(name))
         return None
+
+    @Slot(list)
+    def forget_runs(self, run_ids: list) -> None:
+        """Runs deleted in the Runs tab leave Evaluate and Draw too: their files are gone, and a
+        listed run that can no longer be opened, continued or exported would only mislead."""
+        gone = set(run_ids)
+        self.evaluation.remove_runs(gone)
+        for name in [n for n, run_id in self._drawn.items() if run_id in gone]:
+            self.canvas.remove_model(name)
+            del self._drawn[name]
 
     @Slot(object, str)
     def open_run(self, row, path: str) -> None:
@@ -241,7 +264,7 @@ class ToolTabs(QObject):
             self.follow_panel.shutdown()
         if self.sweep_view() is not None:
             self.sweep_view().shutdown()  # its runs save and stop
-        for panel in (self.evaluation, self.canvas, self.toy, self.runs, self.replay_panel):
+        for panel in (self.evaluation, self.canvas, self.runs, self.replay_panel):
             if panel is not None:
                 panel.shutdown()
 

@@ -14,6 +14,7 @@ import ast
 import importlib.util
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -25,6 +26,11 @@ REPO = HERE.parent
 SPEC = HERE / "TrainDesk.spec"
 NAME = "TrainDesk"
 MB = 1024 * 1024
+GB = 1024 * MB
+# Measured on Linux x86-64 with torch 2.14 (CUDA wheels): the bundle is 4.3 GB, PyInstaller's work
+# folder 0.2 GB, the pip install of the packaging tools up to 1 GB, the .tar.gz 2.7 GB.
+BUILD_NEEDS = 6 * GB
+ARCHIVE_NEEDS = 3 * GB
 
 
 def fail(message: str) -> None:
@@ -40,6 +46,21 @@ def version() -> str:
                                                 for t in node.targets):
             return ast.literal_eval(node.value)
     fail("no __version__ in core/version.py")
+
+
+def ensure_disk_space(target: Path, needed: int) -> None:
+    """Refuse to start a build that would fill the disk half-way (PyInstaller then dies with a bare
+    OSError and leaves a broken bundle behind). A bundle already at target is replaced, so its
+    size counts as free."""
+    probe = target
+    while not probe.exists():
+        probe = probe.parent
+    old = target / NAME
+    free = shutil.disk_usage(probe).free + (folder_sizes(old).get(old, 0) if old.is_dir() else 0)
+    if free < needed:
+        fail(f"not enough disk space for the build: {free / GB:.1f} GB free at {probe}, "
+             f"it needs about {needed / GB:.0f} GB. Free some space or pass --dist/--work "
+             "on another disk.")
 
 
 def ensure_tools() -> None:
@@ -142,6 +163,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=REPO / "build", help="default: <repo>/build")
     args = parser.parse_args()
 
+    ensure_disk_space(args.dist.resolve(), BUILD_NEEDS + (ARCHIVE_NEEDS if args.archive else 0))
     ensure_tools()
     start = time.perf_counter()
     run_pyinstaller(args.dist.resolve(), args.work.resolve(), trim=not args.no_trim)

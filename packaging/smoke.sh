@@ -4,7 +4,8 @@
 # Runs the BUILT executable as a fresh user would: empty environment (env -i) with only HOME (a new
 # temp folder) and PATH=/usr/bin:/bin, from a temp working folder, TRAINDESK_DATA_HOME unset. It
 # trains fashion-v0 for one epoch on the real Fashion-MNIST (found where the app looks by itself),
-# predicts a sample drawing, evaluates, opens the window offscreen (and under Xvfb when it is
+# predicts a sample drawing, evaluates, resumes, exports, trains an image folder of pictures it
+# writes itself and predicts one, opens the window offscreen (and under Xvfb when it is
 # installed), then times five fresh starts to the first paint.
 # Needs: jq (reads the JSON lines). Exit status: 0 when every step passed.
 set -euo pipefail
@@ -107,6 +108,48 @@ for FORMAT in torchscript onnx script; do
     json_line "$TMP/export-$FORMAT.out" '.export' | jq -c '.export | {format, bytes, max_abs_diff}'
     [[ -s $TMP/exported-$FORMAT ]] || die "no $FORMAT file was written" "$TMP/export-$FORMAT.err"
 done
+
+# bmp FILE R G B: an 8x8 24-bit BMP of that colour with a little texture, written by printf alone
+# (the clean machine may have no Python to draw pictures with).
+le() { local v=$1 n=$2 i; for ((i = 0; i < n; i++)); do printf '\\x%02x' $(((v >> (8 * i)) & 255)); done; }
+bmp() {
+    local f=$1 r=$2 g=$3 b=$4 i out
+    out="BM$(le 246 4)$(le 0 4)$(le 54 4)$(le 40 4)$(le 8 4)$(le 8 4)$(le 1 2)$(le 24 2)$(le 0 4)"
+    out+="$(le 192 4)$(le 2835 4)$(le 2835 4)$(le 0 4)$(le 0 4)"
+    for ((i = 0; i < 64; i++)); do out+="$(le $(((b + i * 5) % 256)) 1)$(le $(((g + i * 3) % 256)) 1)$(le $(((r + i * 7) % 256)) 1)"; done
+    printf "$out" >"$f"
+}
+# ppm FILE R G B: the same as a 4x4 binary PPM (another of the folder's file types)
+ppm() {
+    local f=$1 r=$2 g=$3 b=$4 i out="P6\n4 4\n255\n"
+    for ((i = 0; i < 16; i++)); do out+="$(le $(((r + i * 7) % 256)) 1)$(le $(((g + i * 3) % 256)) 1)$(le $(((b + i * 5) % 256)) 1)"; done
+    printf "$out" >"$f"
+}
+
+step "train an image folder (two classes of BMP and PPM pictures, one broken file), predict with its checkpoint"
+for n in $(seq 1 12); do
+    mkdir -p "$TMP/pictures/reds" "$TMP/pictures/blues"
+    bmp "$TMP/pictures/reds/r$n.bmp" 200 $((n * 3)) 20
+    bmp "$TMP/pictures/blues/b$n.bmp" 20 $((n * 3)) 200
+done
+for n in 1 2 3; do
+    ppm "$TMP/pictures/reds/p$n.ppm" 210 $((n * 5)) 30
+    ppm "$TMP/pictures/blues/p$n.ppm" 30 $((n * 5)) 210
+done
+echo "not a picture" >"$TMP/pictures/reds/broken.bmp"
+run_logged folder 1200 "$EXE" train --image-folder "$TMP/pictures" --image-size 16 --epochs 8 \
+    --batch-size 4 --lr 0.01 --out "$TMP/folder-runs"
+FOLDER=$(json_line "$TMP/folder.out" '.result')
+echo "$FOLDER" | jq -c '.result | {model_name, model_acc, epochs}'
+jq -e '.result.model_name == "TinyVGG" and .result.epochs == 8 and .result.model_acc >= 80' \
+    <<<"$FOLDER" >/dev/null ||  # red against blue: 100% in 8 epochs from every seed tried
+    die "the image folder did not train TinyVGG to 80% in 8 epochs" "$TMP/folder.out" "$TMP/folder.err"
+grep -q "broken.bmp" "$TMP/folder.err" || die "the broken picture was not reported" "$TMP/folder.err"
+FCKPT=$(jq -r '.result.checkpoint' <<<"$FOLDER")
+run_logged folder-predict 300 "$EXE" predict --checkpoint "$FCKPT" "$TMP/pictures/blues/p2.ppm"
+LABEL=$(json_line "$TMP/folder-predict.out" '.label' | jq -r .label)
+[[ $LABEL == blues ]] || die "a blue picture was read as $LABEL" "$TMP/folder-predict.out"
+echo "a blue picture reads as: $LABEL"
 
 # READY: the window loads torch and the data, builds and shows every tab, prints "ready SECONDS"
 # and quits. SMOKE_WINDOW_PROBE=FIRST_PAINT falls back to the first-paint probe (an app without

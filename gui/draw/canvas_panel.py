@@ -1,12 +1,17 @@
 """The canvas tab: draw or open an item, and see live what every model makes of it.
 
-Self-contained: give it models with add_model() (or let the user load checkpoints), and call
+Each model reads the picture by its own input recipe (core/image_input.py): a Fashion-MNIST model
+the drawing as shown, framed like the data set's items; an image folder's model an opened photo
+itself, in colour at its own size (the canvas shows only a grey copy of it), or a drawing as dark
+strokes on white paper. Self-contained: give it models with add_model() (or let the user load checkpoints), and call
 shutdown() (closeEvent does too) before it goes, so its prediction thread never outlives it.
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFileDialog, QHBoxLayout, QLabel,
@@ -16,7 +21,7 @@ from gui.draw.draw_surface import DrawSurface, Tool
 from gui.draw.feature_maps import FeatureMapsView
 from gui.draw.model_grid import ModelGrid, answer_text
 from gui.draw.pixel_view import PixelView
-from gui.draw.predict_worker import LivePredictor
+from gui.draw.predict_worker import LivePredictor, Picture
 from gui.draw.prediction_bars import PredictionBars
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
@@ -30,11 +35,12 @@ class CanvasPanel(QWidget):
         super().__init__(parent)
         self.setAcceptDrops(True)
         self.models: list[tuple[str, list[str]]] = []
+        self.recipes: list[Optional[dict]] = []  # each model's input recipe (None: Fashion-MNIST's)
         self.selected = 0
         self.last_prediction = None
+        self._photo: Optional[tuple[str, np.ndarray]] = None  # the opened file, and its ink
         self.surface = DrawSurface()
-        self.predictor = LivePredictor(lambda: (self.surface.revision, self.surface.model_gray()),
-                                       parent=self)
+        self.predictor = LivePredictor(self._picture, parent=self)
         self.sees = PixelView(tile=140)
         self.bars = PredictionBars()
         self.answer = QLabel("Draw something")
@@ -46,9 +52,16 @@ class CanvasPanel(QWidget):
         self.message.setStyleSheet("background:#8b1e1e; color:white; padding:4px; border-radius:3px")
         self.message.hide()
 
+        self.sees_label = QLabel("<b>What the model sees</b> (28×28)")
+        # A photo model given a drawing: said, so a poor answer is not taken for a broken model.
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #8a5a00;")
+        self.note.hide()
         right = QVBoxLayout()
-        right.addWidget(QLabel("<b>What the model sees</b> (28×28)"))
+        right.addWidget(self.sees_label)
         right.addWidget(self.sees)
+        right.addWidget(self.note)
         right.addWidget(self.answer)
         right.addWidget(self.bars)
         right.addStretch(1)
@@ -124,15 +137,36 @@ class CanvasPanel(QWidget):
         row.addWidget(button)
 
     # ---- models -----------------------------------------------------------------------------
-    def add_model(self, name: str, model, classes: list[str]):
-        """Show this model's answers beside the others (it gets a private copy of the model)."""
-        self.predictor.add_model(model, classes)
+    def add_model(self, name: str, model, classes: list[str], recipe: Optional[dict] = None):
+        """Show this model's answers beside the others (it gets a private copy of the model).
+        `recipe`: its checkpoint's input recipe, meta["input"] (None: Fashion-MNIST's)."""
+        self.predictor.add_model(model, classes, recipe)
         self.models.append((name, list(classes)))
+        self.recipes.append(recipe)
         self.grid.add(name, classes)
         if len(self.models) == 1:
             self.select_model(0)
         else:
             self.predictor.request()
+
+    def remove_model(self, name: str) -> None:
+        """Take the model called `name` away (its run was deleted); the selection stays on the
+        same model where it can, else moves to its neighbour."""
+        names = [n for n, _ in self.models]
+        if name not in names:
+            return
+        index = names.index(name)
+        self.predictor.remove_model(index)
+        self.grid.remove(index)
+        del self.models[index], self.recipes[index]
+        self.last_prediction = None  # its figures are numbered by the old list
+        if not self.models:
+            self.selected = 0
+            self.maps.show_nothing("Add or load a model to see what drives its answer.")
+            self._show_selected()
+            return
+        self.select_model(self.selected - (index < self.selected) if self.selected != index
+                          else min(index, len(self.models) - 1))
 
     def select_model(self, index: int):
         self.selected = index
@@ -142,17 +176,19 @@ class CanvasPanel(QWidget):
         self.predictor.request(explain=True)
 
     def load_checkpoint(self, path: str) -> bool:
+        from core import workflows
         from core.checkpoint import CheckpointError, load
         from core.models import get_spec
         try:
             ckpt = load(path)
-            if get_spec(ckpt.meta["model_id"]).task != "fashion":
+            if get_spec(ckpt.meta["model_id"]).task not in workflows.IMAGE_WORKFLOWS:
                 raise CheckpointError(f"{Path(path).name} holds a {ckpt.meta['model_id']} model, "
                                       "which does not classify images")
         except (CheckpointError, KeyError, ValueError) as e:
             self.show_error(str(e))
             return False
-        self.add_model(f"{Path(path).stem} ({ckpt.meta['model_id']})", ckpt.model, ckpt.meta["classes"])
+        self.add_model(f"{Path(path).stem} ({ckpt.meta['model_id']})", ckpt.model, ckpt.meta["classes"],
+                       ckpt.meta.get("input"))
         return True
 
     def choose_checkpoint(self):
@@ -167,6 +203,9 @@ class CanvasPanel(QWidget):
         from core.preprocess import ImageError, read_image
         try:
             self.surface.load_gray(read_image(path))
+            # Photo models read the file itself while the canvas shows it as opened (undo back
+            # to it included); a stroke on it makes it a drawing for them too.
+            self._photo = (str(path), self.surface.ink())
         except ImageError as e:
             self.show_error(str(e))
             return False
@@ -196,10 +235,15 @@ class CanvasPanel(QWidget):
         self.message.setToolTip(text)
         self.message.show()
 
+    def _picture(self) -> Picture:
+        """The canvas now, for the prediction thread (called on the UI thread)."""
+        ink = self.surface.ink()
+        photo = self._photo[0] if self._photo is not None and np.array_equal(ink, self._photo[1]) else None
+        return Picture(self.surface.revision, self.surface.model_gray(), ink, photo)
+
     # ---- answers ----------------------------------------------------------------------------
     def _on_predicted(self, p):
         self.last_prediction = p
-        self.sees.show_arrays([p.image28], normalise=False)
         for i, card in enumerate(self.grid.cards):
             if p.blank or i >= len(p.probs):
                 card.show_blank()
@@ -210,7 +254,26 @@ class CanvasPanel(QWidget):
         self._show_selected()
         self.prediction_shown.emit(p.revision)
 
+    def _show_seen(self):
+        """The selected model's own input: 28x28 grey, or its S x S colour picture."""
+        from core.image_input import describe, framed
+        p, i = self.last_prediction, self.selected
+        recipe = self.recipes[i] if i < len(self.recipes) else None
+        self.sees_label.setText(f"<b>What the model sees</b> ({describe(recipe)})")
+        seen = p.seen[i] if p is not None and i < len(p.seen) else None
+        if seen is None:
+            self.sees.show_arrays([p.image28] if p is not None else [], normalise=False)
+        elif seen.ndim == 3 and seen.shape[0] == 3:
+            self.sees.show_rgb(seen)
+        else:
+            self.sees.show_arrays([seen.reshape(seen.shape[-2:])], normalise=False)
+        drawing = recipe is not None and not framed(recipe) and p is not None and not p.blank and not p.photo
+        self.note.setText("This model was trained on photos, so a drawing (given to it as dark "
+                          "strokes on white) may not be read well: open or drop a photo to test it.")
+        self.note.setVisible(drawing)
+
     def _show_selected(self):
+        self._show_seen()
         p, i = self.last_prediction, self.selected
         if p is None or p.blank or i >= len(p.probs):
             self.bars.clear()

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QUndoStack
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.draw.flood_fill import flood_region
+from core.flood_fill import flood_region
 from gui.draw.undo_commands import ImageCommand
 
 SIZE = 280

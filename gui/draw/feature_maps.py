@@ -1,6 +1,7 @@
 """Inside the chosen model: the feature maps of each conv block, and which strokes drove the answer."""
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui.draw.pixel_view import PixelView
@@ -37,7 +38,10 @@ class FeatureMapsView(QWidget):
     def show_explanation(self, model_name: str, classes: list[str], image28, e):
         self.heading.setText(f"<b>{model_name}</b>: where “{classes[e.target]}” came from, "
                              f"by {METHOD_TEXT.get(e.method, e.method)}. Bright = pushed hardest.")
-        self.heat.show_heat(image28, e.heat)
+        picture = np.asarray(image28)
+        # a colour model's picture under its heat map in grey (luma), as the grey models' are
+        gray = picture if picture.ndim == 2 else np.tensordot([0.299, 0.587, 0.114], picture, axes=1)
+        self.heat.show_heat(gray, e.heat)
         for i, (label, view) in enumerate(zip(self._block_labels, self._block_views)):
             if i < len(e.blocks):
                 name, maps = e.blocks[i]

@@ -69,10 +69,20 @@ class ModelGrid(QWidget):
         self._empty.hide()
         card = ModelCard(name, classes)
         index = len(self.cards)
-        card.clicked.connect(lambda: self.selected.emit(index))
+        card.clicked.connect(lambda: self.selected.emit(self.cards.index(card)))
         self.cards.append(card)
         self._grid.addWidget(card, *divmod(index, COLUMNS))
         return index
+
+    def remove(self, index: int):
+        """Take a card away; the ones after it move up a place."""
+        card = self.cards.pop(index)
+        self._grid.removeWidget(card)
+        card.deleteLater()
+        for i, later in enumerate(self.cards[index:], start=index):
+            self._grid.removeWidget(later)
+            self._grid.addWidget(later, *divmod(i, COLUMNS))
+        self._empty.setVisible(not self.cards)
 
     def select(self, index: int):
         for i, card in enumerate(self.cards):

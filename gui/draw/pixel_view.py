@@ -1,4 +1,5 @@
-"""Small arrays shown big: the 28x28 model input, feature maps, and a heat map over the input."""
+"""Small arrays shown big: the model input (28x28 grey, or a colour picture), feature maps, and a
+heat map over the input."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,6 +12,14 @@ def _gray_image(a: np.ndarray) -> QImage:
     u8 = np.ascontiguousarray((np.clip(a, 0, 1) * 255).astype(np.uint8))
     return QImage(u8.data, u8.shape[1], u8.shape[0], u8.shape[1],
                   QImage.Format.Format_Grayscale8).copy()
+
+
+def _rgb_image(a: np.ndarray) -> QImage:
+    """A [3, H, W] picture in 0..1 (a photo model's input) as an RGB QImage."""
+    rgb = np.ascontiguousarray((np.clip(np.asarray(a, np.float32), 0, 1) * 255).round()
+                               .astype(np.uint8).transpose(1, 2, 0))
+    return QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.shape[1] * 3,
+                  QImage.Format.Format_RGB888).copy()
 
 
 def _heat_image(gray: np.ndarray, heat: np.ndarray) -> QImage:
@@ -47,6 +56,10 @@ class PixelView(QWidget):
             top = float(a.max()) if normalise else 1.0
             imgs.append(_gray_image(a / top if top > 0 else a))
         self._set(imgs, cols)
+
+    def show_rgb(self, picture: np.ndarray):
+        """One colour picture, [3, H, W] in 0..1, as it is (no rescaling)."""
+        self._set([_rgb_image(picture)], 1)
 
     def show_heat(self, gray: np.ndarray, heat: np.ndarray):
         self._set([_heat_image(gray, heat)], 1)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -21,13 +22,24 @@ EXPLAIN_INTERVAL_S = 0.15   # feature maps/Grad-CAM while drawing: a few times a
 
 
 @dataclass
+class Picture:
+    """The canvas as the job thread gets it: a copy, taken on the UI thread."""
+    revision: int              # the drawing revision
+    gray: np.ndarray           # the drawing as shown, 0..1: Fashion-MNIST's framing reads this
+    ink: np.ndarray            # uint8 ink, 0 = paper: a photo model sees it as dark on white
+    photo: Optional[str] = None  # the opened picture file, while the canvas still shows it as opened
+
+
+@dataclass
 class Prediction:
     revision: int            # the drawing revision this answers
-    image28: np.ndarray      # what the models saw
+    image28: np.ndarray      # what the Fashion-MNIST models saw (the framed drawing)
     blank: bool              # nothing drawn: no model is asked
     verdicts: list           # core.explain.Verdict per model, in the order they were added
-    probs: list              # [10 floats] per model
+    probs: list              # [a float per class] per model
     compute_ms: float
+    seen: list = field(default_factory=list)  # each model's input: [28, 28], or [C, S, S] (colour)
+    photo: bool = False      # the photo models saw the opened file itself, not the drawing
 
 
 @dataclass
@@ -42,13 +54,35 @@ class Models:
     """The job side: the models and what is done with them; its methods run in the job thread."""
 
     def __init__(self):
-        self._models = []          # (model, classes)
+        self._models = []          # (model, classes, input recipe or None: Fashion-MNIST's)
         self._threads_set = False
+        self._photos: dict = {}    # (path, size) -> the decoded photo, for the picture open now
 
-    def add(self, job, model, classes):
-        self._models.append((model, list(classes)))
+    def add(self, job, model, classes, recipe=None):
+        self._models.append((model, list(classes), recipe))
 
-    def predict(self, job, revision: int, gray: np.ndarray, explain_index: int):
+    def remove(self, job, index: int):
+        del self._models[index]
+
+    def _input(self, pic: Picture, recipe, x28: np.ndarray) -> np.ndarray:
+        """What one model is given: each model reads the picture by its own recipe."""
+        from core.image_input import drawing_input, framed, input_shape, photo_input
+        from core.preprocess import ImageError
+        if framed(recipe):
+            return x28  # Fashion-MNIST's way, exactly as before recipes
+        if pic.photo:
+            key = (pic.photo, input_shape(recipe))
+            if key not in self._photos:
+                try:  # the file itself, as the folder's own pictures were read
+                    self._photos = {k: v for k, v in self._photos.items() if k[0] == pic.photo}
+                    self._photos[key] = photo_input(pic.photo, recipe)
+                except ImageError:  # gone or changed since it was opened: the canvas it is
+                    self._photos[key] = None
+            if self._photos[key] is not None:
+                return self._photos[key]
+        return drawing_input(pic.ink, recipe)
+
+    def predict(self, job, pic: Picture, explain_index: int):
         """Reports the Prediction as progress, then returns the Explained (or None)."""
         from core.evaluate import predict_array
         from core.explain import explain, verdict
@@ -62,15 +96,18 @@ class Models:
             torch.set_num_threads(1)
             self._threads_set = True
         t0 = time.perf_counter()
-        x28 = to_model_input(gray)
+        x28 = to_model_input(pic.gray)
         blank = not x28.any()
-        probs = [] if blank else [predict_array(m, x28) for m, _ in self._models]
-        verdicts = [verdict(p, c) for p, (_, c) in zip(probs, self._models)]
-        job.progress(Prediction(revision, x28, blank, verdicts, probs,
-                                (time.perf_counter() - t0) * 1000))
+        seen = [] if blank else [self._input(pic, recipe, x28) for _, _, recipe in self._models]
+        probs = [predict_array(m, x) for (m, _, _), x in zip(self._models, seen)]
+        verdicts = [verdict(p, c) for p, (_, c, _) in zip(probs, self._models)]
+        job.progress(Prediction(pic.revision, x28, blank, verdicts, probs,
+                                (time.perf_counter() - t0) * 1000, seen, bool(pic.photo)))
         if not blank and 0 <= explain_index < len(self._models):
-            model = self._models[explain_index][0]
-            return Explained(revision, explain_index, x28, explain(model, x28))
+            model, x = self._models[explain_index][0], np.asarray(seen[explain_index])
+            x = x.reshape(28, 28) if x.size == 28 * 28 else x  # Fashion-MNIST's, or [C, S, S]
+            # the heat map lies over what this model saw: its own picture for a colour model
+            return Explained(pic.revision, explain_index, x28 if x.ndim == 2 else x, explain(model, x))
         return None
 
 
@@ -82,7 +119,7 @@ class LivePredictor(QObject):
     failed = Signal(str)
 
     def __init__(self, picture, min_interval_ms: float | None = None, parent=None):
-        """`picture()` returns (revision, gray array) of the current drawing when called."""
+        """`picture()` returns the current drawing as a Picture when called."""
         super().__init__(parent)
         self._picture = picture
         self.explain_index = 0
@@ -101,17 +138,26 @@ class LivePredictor(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._send)
         self._models = Models()
+        # Bumped when a model is removed: an answer computed for the old list (its i-th figures
+        # another model's) is dropped when it arrives.
+        self._lineup = 0
         self._jobs = JobRunner("canvas-predict", self)
-        self._jobs.progress.connect(lambda _tag, p: self.predicted.emit(p))
+        self._jobs.progress.connect(
+            lambda tag, p: self.predicted.emit(p) if tag[1] == self._lineup else None)
         self._jobs.result.connect(self._on_result)
         self._jobs.failed.connect(
             lambda _tag, e: self.failed.emit(f"prediction failed: {e.message}\n{e.details}"))
         self._jobs.finished.connect(lambda _tag: self._maybe_send())  # the newest picture next
 
-    def add_model(self, model, classes):
-        """A private eval-mode CPU copy: a training run may keep changing the original elsewhere."""
+    def add_model(self, model, classes, recipe=None):
+        """A private eval-mode CPU copy: a training run may keep changing the original elsewhere.
+        `recipe`: its checkpoint's input recipe (None: Fashion-MNIST's)."""
         model = copy.deepcopy(model).cpu().eval()
-        self._jobs.submit(self._models.add, model, list(classes), tag="add")
+        self._jobs.submit(self._models.add, model, list(classes), recipe, tag=("add", self._lineup))
+
+    def remove_model(self, index: int):
+        self._lineup += 1
+        self._jobs.submit(self._models.remove, index, tag=("remove", self._lineup))
 
     def request(self, explain: bool = False):
         """The drawing changed: predict now if allowed, else as soon as the throttle lets us."""
@@ -137,12 +183,13 @@ class LivePredictor(QObject):
         self._last_sent = now
         if explain:
             self._last_explain = now
-        revision, gray = self._picture()
-        self._jobs.submit(self._models.predict, revision, gray,
-                          self.explain_index if explain else -1, tag="predict", coalesce="predict")
+        self._jobs.submit(self._models.predict, self._picture(),
+                          self.explain_index if explain else -1, tag=("predict", self._lineup),
+                          coalesce="predict")
 
-    def _on_result(self, _tag, explained):
-        if explained is not None:  # None: a blank picture, an added model, or no explanation asked
+    def _on_result(self, tag, explained):
+        # None: a blank picture, an added model, or no explanation asked; an old lineup: dropped
+        if explained is not None and tag[1] == self._lineup:
             self.explained.emit(explained)
 
     def shutdown(self):

@@ -1,4 +1,5 @@
-"""Probability bars: all ten classes for the chosen model, or the top three on a model's card."""
+"""Probability bars: every class for the chosen model (the most likely ones when a folder has
+many), or the top three on a model's card."""
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -10,6 +11,7 @@ UNSURE_COLOR = QColor("#c08a1e")  # amber: an answer shown, but not one to trust
 
 class PredictionBars(QWidget):
     ROW = 20
+    MAX_ALL = 15  # "every class" up to this many; beyond, the most likely this many, best first
 
     def __init__(self, rows: int | None = None, parent=None):
         """rows=None: every class in class order; rows=n: the n most likely, best first."""
@@ -21,7 +23,7 @@ class PredictionBars(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:
-        return QSize(260, self.ROW * (self._rows or max(10, len(self._items))) + 2)
+        return QSize(260, self.ROW * (self._rows or max(10, min(len(self._items), self.MAX_ALL))) + 2)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(160, self.sizeHint().height())
@@ -29,8 +31,9 @@ class PredictionBars(QWidget):
     def set_probs(self, classes: list[str], probs: list[float], unsure: bool = False):
         items = list(zip(classes, probs))
         self._top = max(range(len(items)), key=lambda i: items[i][1]) if items else -1
-        if self._rows is not None:
-            items = sorted(items, key=lambda kv: -kv[1])[:self._rows]
+        rows = self._rows if self._rows is not None else (self.MAX_ALL if len(items) > self.MAX_ALL else None)
+        if rows is not None:
+            items = sorted(items, key=lambda kv: -kv[1])[:rows]
             self._top = 0 if items else -1
         self._items, self._unsure = items, unsure
         self.updateGeometry()

@@ -6,12 +6,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from gui.evaluate.data_sets import data_label
 from gui.evaluate.widgets import NumberTable
 from gui.evaluate.still_plot import still_plot
 
 COLUMNS = [("model_name", "model_name"), ("model_loss", "model_loss"), ("model_acc", "model_acc"),
            ("training_time", "training_time"), ("epochs", "epochs"), ("device", "device"),
-           ("optimizer", "optimizer")]
+           ("optimizer", "optimizer"), ("data", "data set")]
 FMT = {"model_loss": "{:.4f}", "model_acc": "{:.2f}", "training_time": "{:.1f}"}
 BAR = "#1f6fc5"
 BAR_SELECTED = "#d4610b"
@@ -46,7 +47,8 @@ class ComparisonView(QWidget):
         current = self.current_run()
         self.records = list(records)
         self.table.blockSignals(True)
-        self.table.set_rows([vars(r) for r in self.records], FMT)
+        # which data set: accuracies on Fashion-MNIST and on a folder of photos do not compare
+        self.table.set_rows([{**vars(r), "data": data_label(r)} for r in self.records], FMT)
         self.table.blockSignals(False)
         self.select_run(current)
 

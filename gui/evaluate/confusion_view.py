@@ -14,6 +14,15 @@ from gui.shared.theme import follow_theme
 MODES = [("counts", "Counts"), ("recall", "Row-normalised (recall)"),
          ("precision", "Column-normalised (precision)")]
 CMAP = "viridis"
+MAX_CELL_TEXT = 30   # classes: beyond, no count is written in the cells (hover a cell for it)
+MIN_CELL_PX = 18     # a count is written in cells at least this big
+NAMED_COLUMNS = 12   # up to this many classes, columns are always labelled by name
+MAX_ROW_PX = 160     # a longer class name is shortened on the left axis
+
+
+def _every(space: float, need: float) -> int:
+    """Label every k-th of a run of labels `space` pixels apart that each need `need` pixels."""
+    return max(1, int(np.ceil(need / max(space, 1e-6))))
 
 
 class ConfusionView(QWidget):
@@ -53,8 +62,10 @@ class ConfusionView(QWidget):
         self.tick_font = QFont()  # cell numbers and class names
         self.tick_font.setPointSize(8)
         self._x_labels: list[str] = []
+        self._y_labels: list[str] = []
         self.canvas.scene().sigMouseClicked.connect(self._on_click)
-        self.plot.vb.sigResized.connect(self._fit_x_labels)
+        self.plot.vb.sigResized.connect(self._fit_labels)
+        self.canvas.scene().sigMouseMoved.connect(self._on_hover)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -82,37 +93,61 @@ class ConfusionView(QWidget):
             self.plot.removeItem(t)
         font = self.tick_font
         self.texts = []
-        for _ in range(n * n):
+        for _ in range(n * n if n <= MAX_CELL_TEXT else 0):
             t = pg.TextItem(anchor=(0.5, 0.5))
             t.setFont(font)
             self.plot.addItem(t)
             self.texts.append(t)
         for side in ("left", "bottom"):
             self.plot.getAxis(side).setStyle(tickFont=font)
-        self.plot.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(classes)]])
-        self._fit_x_labels()
+        self._x_labels, self._y_labels = [], []
+        self._fit_labels()
         self.plot.setRange(xRange=(0, n), yRange=(0, n), padding=0.02)
 
     def x_labels(self) -> list[str]:
-        """The class names under the columns as drawn (shortened to fit a column when needed)."""
+        """The labels under the columns as drawn: class names (shortened to fit a column when
+        needed), or class numbers when many classes leave no room for names."""
         return list(self._x_labels)
 
-    def _fit_x_labels(self, *_) -> None:
-        """Shorten the column names to one column's width, so that neighbours never overlap.
+    def y_labels(self) -> list[str]:
+        return list(self._y_labels)
 
-        The rows keep their full names (the left axis grows to fit them); a shortened column name
-        ends in an ellipsis and the full one is the same row's name."""
+    def _fit_labels(self, *_) -> None:
+        """Label rows and columns so that neighbours never overlap, however many classes.
+
+        A cell is min(width, height) / n pixels (the aspect is locked). Columns get the class
+        names shortened to one column's width; with more than NAMED_COLUMNS classes in columns too
+        narrow for a word, they get the class numbers instead, and each row's name its number.
+        Rows keep their names (up to MAX_ROW_PX); when rows are lower than a line, only every
+        k-th is labelled, as are columns of numbers. Counts are written in cells big enough."""
         classes = self.report.classes if self.report is not None else ()
         if not classes:
             return
         n = len(classes)
         metrics = QFontMetrics(self.tick_font)
-        column = self.plot.vb.width() / n - metrics.horizontalAdvance("  ")
-        labels = [metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(int(column), 1))
-                  for name in classes]
+        cell = min(self.plot.vb.width(), self.plot.vb.height()) / n
+        column = cell - metrics.horizontalAdvance("  ")
+        rows = list(classes)
+        if n > NAMED_COLUMNS and column < metrics.horizontalAdvance("Wwww\u2026"):
+            step = _every(cell, metrics.horizontalAdvance(f"{n - 1}  "))
+            labels = [str(i) if i % step == 0 else "" for i in range(n)]
+            rows = [f"{name} ({i})" for i, name in enumerate(classes)]
+        else:
+            labels = [metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(int(column), 1))
+                      for name in classes]
+        step = _every(cell, metrics.height())
+        rows = [metrics.elidedText(r, Qt.TextElideMode.ElideMiddle, MAX_ROW_PX) if i % step == 0 else ""
+                for i, r in enumerate(rows)]
         if labels != self._x_labels:
             self._x_labels = labels
             self.plot.getAxis("bottom").setTicks([[(i + 0.5, label) for i, label in enumerate(labels)]])
+        if rows != self._y_labels:
+            self._y_labels = rows
+            self.plot.getAxis("left").setTicks([[(i + 0.5, label) for i, label in enumerate(rows)]])
+        widest = metrics.horizontalAdvance(str(int(self.report.confusion.max())) + " ")
+        show = cell >= max(MIN_CELL_PX, widest)
+        for t in self.texts:
+            t.setVisible(show)
 
     def _redraw(self) -> None:
         if self.report is None:
@@ -125,6 +160,7 @@ class ConfusionView(QWidget):
         # image is lost and each pixel would then cover n units
         self.image.setImage(values, autoLevels=False, rect=QRectF(0, 0, n, n))
         self.bar.setLevels((0.0, top))
+        self._fit_labels()  # the widest count decides whether counts fit in the cells
         for i, t in enumerate(self.texts):
             r, c = divmod(i, n)
             v = values[r, c]
@@ -155,6 +191,16 @@ class ConfusionView(QWidget):
         """Widget coordinates of a cell's centre (for tests and for keyboard-free automation)."""
         scene = self.plot.vb.mapViewToScene(pg.Point(pred + 0.5, true + 0.5))
         return self.canvas.mapFromScene(scene)
+
+    def _on_hover(self, scene_pos) -> None:
+        """The cell under the mouse in a tooltip: its names and count, however small it is drawn."""
+        cell = self.cell_at(scene_pos)
+        if cell is None:
+            self.canvas.setToolTip("")
+            return
+        (true, pred), names = cell, self.report.classes
+        self.canvas.setToolTip(f"true {names[true]}, predicted {names[pred]}: "
+                               f"{self.report.confusion[true, pred]} test images")
 
     def _on_click(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton:

@@ -21,35 +21,67 @@ class Request:
     key: str                     # which entry of the panel the result belongs to
     model: Optional[object]      # a torch module owned by this request, or None: load `checkpoint`
     checkpoint: Optional[str]
-    images: object               # uint8 tensor [N, 28, 28]
+    images: object               # uint8 tensor [N, 28, 28] (Fashion-MNIST) or [N, 3, S, S] (a folder)
     labels: object               # int64 tensor [N]
     classes: tuple
+    data: object = None          # what the images belong to (a data_sets.DataSet), handed back
+    model_classes: Optional[tuple] = None  # the model's own class names, when the caller knows them
+
+
+class DataMismatch(Exception):
+    """The model was not trained on this data set (its classes or its pictures differ)."""
+
+
+def _check(model, model_classes, req: Request) -> None:
+    """Refuse, in words, a model that cannot be scored on these images: other class names, another
+    number of outputs, or pictures of another shape. One image is enough to tell."""
+    from core.evaluate import image_logits
+    if model_classes is not None and list(model_classes) != list(req.classes):
+        raise DataMismatch(f"it was trained on the classes {', '.join(model_classes)[:120]}, but "
+                           f"the data set has {', '.join(req.classes)[:120]}")
+    if not len(req.images):
+        return
+    device = next(model.parameters()).device
+    try:
+        outputs = image_logits(model, req.images[:1], device).shape[1]
+    except RuntimeError as e:  # the layers do not fit the pictures: built for another size
+        shape = "x".join(str(v) for v in req.images.shape[1:])
+        raise DataMismatch(f"it does not take this data set's {shape} pictures "
+                           f"({str(e).splitlines()[0][:120]})") from None
+    if outputs != len(req.classes):
+        raise DataMismatch(f"it has {outputs} outputs, but the data set has {len(req.classes)} classes")
 
 
 def evaluate(job, req: Request):
-    """The job: (probs float32 [N, C], y_true int64 [N]); stops within a chunk once cancelled."""
+    """The job: (probs float32 [N, C], y_true int64 [N], req.data); stops within a chunk once
+    cancelled."""
     # torch is imported here, in the worker thread, so building the panel stays quick
     from core.checkpoint import load
     from core.eval_report import evaluate as evaluate_model
-    model = req.model if req.model is not None else load(req.checkpoint).model
+    if req.model is not None:
+        model, model_classes = req.model, req.model_classes
+    else:
+        ckpt = load(req.checkpoint)
+        model, model_classes = ckpt.model, ckpt.meta.get("classes")
+    _check(model, model_classes, req)
 
     def step(done: int, total: int) -> bool:
         job.progress((done, total))
         return not job.cancelled
 
     report = evaluate_model(model, req.images, req.labels, req.classes, progress=step)
-    return np.asarray(report.probs), np.asarray(report.y_true)
+    return np.asarray(report.probs), np.asarray(report.y_true), req.data
 
 
 class Evaluator(QObject):
     """UI-side handle: submit requests, get `progress`/`finished`/`failed` on the UI thread."""
     progress = Signal(str, int, int)            # key, done, total
-    finished = Signal(str, object, object)      # key, probs float32 [N, C], y_true int64 [N]
+    finished = Signal(str, object, object, object)  # key, probs [N, C], y_true [N], Request.data
     failed = Signal(str, str)                   # key, message (a damaged checkpoint: its text)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.jobs = JobRunner("traindesk-eval", self, expected=("CheckpointError",))
+        self.jobs = JobRunner("traindesk-eval", self, expected=("CheckpointError", "DataMismatch"))
         self.jobs.progress.connect(lambda key, p: self.progress.emit(key, *p))
         self.jobs.result.connect(lambda key, r: self.finished.emit(key, *r))
         self.jobs.failed.connect(lambda key, error: self.failed.emit(key, error.message))

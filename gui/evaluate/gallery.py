@@ -12,6 +12,7 @@ from gui.evaluate.widgets import RIGHT, WRONG, StateStack, pixmap_from_u8
 from gui.evaluate.still_plot import still_plot
 
 THUMB = 56
+MAX_BARS = 12  # probability bars per image: more would not leave a readable class name each
 PICK_A_CELL = "Click a cell of the confusion matrix to see its test images here, most confident first."
 
 
@@ -44,11 +45,21 @@ class ProbabilityBars(QWidget):
         self.image.setPixmap(pixmap_from_u8(image, 140))
         self.caption.setText(f"Truth: {classes[true]}\nPred: {classes[pred]} ({probs[pred]:.1%})")
         self.caption.setStyleSheet(f"color: {RIGHT if pred == true else WRONG}; font-weight: bold;")
-        brushes = [RIGHT if i == true else WRONG if i == pred else "#9aa4b1" for i in range(len(probs))]
-        n = len(probs)
-        self.bars.setOpts(x0=np.zeros(n), y=np.arange(n), height=0.7, width=probs, brushes=brushes)
-        self.plot.getPlotItem().getAxis("left").setTicks([list(enumerate(classes))])
+        shown = bar_classes(probs, true)
+        brushes = [RIGHT if i == true else WRONG if i == pred else "#9aa4b1" for i in shown]
+        n = len(shown)
+        self.bars.setOpts(x0=np.zeros(n), y=np.arange(n), height=0.7, width=probs[shown], brushes=brushes)
+        self.plot.getPlotItem().getAxis("left").setTicks([[(k, classes[i]) for k, i in enumerate(shown)]])
         self.plot.getPlotItem().setYRange(-0.5, n - 0.5, padding=0.02)
+
+
+def bar_classes(probs: np.ndarray, true: int) -> list[int]:
+    """The classes that get a bar: all of them, in class order, up to MAX_BARS; beyond that (a
+    folder of many classes) the MAX_BARS most likely, best first, and the true class always."""
+    if len(probs) <= MAX_BARS:
+        return list(range(len(probs)))
+    top = [int(i) for i in np.argsort(-probs, kind="stable")[:MAX_BARS]]
+    return top if true in top else top[:-1] + [int(true)]
 
 
 class CellGallery(QWidget):

@@ -18,9 +18,10 @@ class PredictionGrid(TileBoard):
         self.images: np.ndarray | None = None
 
     def show_report(self, report: EvalReport, images: np.ndarray, title: str) -> None:
+        same = images is self.images and len(self.indices) and self.indices.max() < len(report.y_true)
         self.report, self.images = report, images
         self.title.setText(title)
-        if len(self.indices) and self.indices.max() < len(report.y_true):
+        if same:
             self._draw()  # same images as before: a per-epoch refresh should not reshuffle them
         else:
             self.shuffle()
@@ -28,11 +29,17 @@ class PredictionGrid(TileBoard):
     def shuffle(self) -> None:
         if self.report is None:
             return
-        self.indices = self.rng.choice(len(self.report.y_true), self.COUNT, replace=False)
+        # a small image folder may have fewer test images than tiles
+        count = min(self.COUNT, len(self.report.y_true))
+        self.indices = self.rng.choice(len(self.report.y_true), count, replace=False)
         self._draw()
 
     def _draw(self) -> None:
         names, pred = self.report.classes, self.report.y_pred
-        for tile, i in zip(self.tiles, self.indices):
+        for k, tile in enumerate(self.tiles):
+            if k >= len(self.indices):
+                tile.clear()
+                continue
+            i = self.indices[k]
             t, p = int(self.report.y_true[i]), int(pred[i])
             tile.set_image(self.images[i], f"Pred: {names[p]} | Truth: {names[t]}", RIGHT if t == p else WRONG)

@@ -12,13 +12,29 @@ RIGHT = "#1a7f37"   # green and red as the seed's plots use them, dark enough to
 WRONG = "#cf222e"
 
 
+def qimage_from_u8(image: np.ndarray) -> QImage:
+    """A uint8 image as stored in a data set, grey [H, W] or [1, H, W] or RGB [3, H, W], as a
+    QImage that owns its bytes."""
+    a = np.asarray(image, dtype=np.uint8)
+    if a.ndim == 3 and a.shape[0] == 1:
+        a = a[0]
+    if a.ndim == 2:
+        a = np.ascontiguousarray(a)
+        h, w = a.shape
+        return QImage(a.data, w, h, w, QImage.Format.Format_Grayscale8).copy()  # copy: own the bytes
+    rgb = np.ascontiguousarray(a.transpose(1, 2, 0))  # channels last, as QImage lays them out
+    h, w = rgb.shape[:2]
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
 def pixmap_from_u8(image: np.ndarray, size: int) -> QPixmap:
-    """A [H, W] uint8 image as a square grey pixmap, scaled without smoothing so pixels stay crisp."""
-    a = np.ascontiguousarray(image, dtype=np.uint8)
-    h, w = a.shape
-    qimg = QImage(a.data, w, h, w, QImage.Format.Format_Grayscale8).copy()  # copy: own the bytes
-    return QPixmap.fromImage(qimg).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                                          Qt.TransformationMode.FastTransformation)
+    """A data set's uint8 image as a square pixmap `size` wide. Fashion-MNIST's grey 28x28 items
+    are scaled without smoothing, so their pixels stay crisp; colour photos smoothly, as any
+    picture viewer shows them (blocky 64x64 photos are hard to recognise)."""
+    colour = np.ndim(image) == 3 and np.shape(image)[0] == 3
+    mode = Qt.TransformationMode.SmoothTransformation if colour else Qt.TransformationMode.FastTransformation
+    return QPixmap.fromImage(qimage_from_u8(image)).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                                           mode)
 
 
 class StateStack(QStackedWidget):
@@ -64,6 +80,10 @@ class ImageTile(QWidget):
         self.image.setPixmap(pixmap_from_u8(image, self.size))
         self.caption.setText(caption)
         self.caption.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "")
+
+    def clear(self) -> None:
+        self.image.clear()
+        self.caption.clear()
 
 
 class TileBoard(QWidget):

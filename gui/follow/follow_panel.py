@@ -19,6 +19,7 @@ from typing import Callable, Optional
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QPushButton, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
+from core import workflows
 from core.run_folder import METRICS, MetricsReader, is_run_folder
 from gui.evaluate.comparison import ComparisonView
 from gui.evaluate.widgets import StateStack
@@ -243,7 +244,7 @@ class FollowPanel(QWidget):
             return
         s = self.reader.state
         self.watch.seen(signature)  # not news again until it changes (a half-copied file does)
-        if s.info is not None and not run_summary.is_fashion(s.info):
+        if s.info is not None and not run_summary.is_image_run(s.info):
             self._say(NOT_IMAGES)
             return
         from core.checkpoint import CheckpointError, read_meta  # torch is in by now (ToolTabs)
@@ -253,7 +254,7 @@ class FollowPanel(QWidget):
         except CheckpointError as e:
             self._say(f"The run's last checkpoint could not be read: {e}")
             return
-        if meta.get("task", "fashion") != "fashion":
+        if meta.get("task", "fashion") not in workflows.IMAGE_WORKFLOWS:
             self._say(NOT_IMAGES)
             return
         row = run_summary.run_row(s, self.folder, path, meta)

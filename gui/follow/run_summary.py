@@ -39,9 +39,10 @@ def config_of(info: Optional[dict]) -> dict:
     return config if isinstance(config, dict) else {}
 
 
-def is_fashion(info: Optional[dict]) -> bool:
-    """A Fashion-MNIST run: the only kind the Evaluate and Draw tabs take."""
-    return _str(info, "task") == "fashion" or _str(info, "model").startswith("fashion")
+def is_image_run(info: Optional[dict]) -> bool:
+    """A run of an image workflow (Fashion-MNIST or an image folder): what Evaluate and Draw take."""
+    from core import workflows
+    return _str(info, "task") in workflows.IMAGE_WORKFLOWS or _str(info, "model").startswith("fashion")
 
 
 def epochs_done(state: FolderState) -> int:
@@ -163,8 +164,8 @@ def curve_points(state: FolderState) -> list[dict]:
     share of the epoch's width now rather than all of it until the epoch is over."""
     points, last = [], None
     for b in state.batches:
-        step, epoch = b.get("step"), _int(b, "epoch")
-        if is_number(step) and math.isfinite(step) and epoch is not None:
+        step, epoch = _int(b, "step"), _int(b, "epoch")
+        if step is not None and epoch is not None:
             points.append({"step": step, "epoch": epoch, **{k: _num(b, k) for k in CURVE_KEYS}})
             last = b
     batch, batches = _int(last, "batch"), _int(last, "batches")

@@ -37,9 +37,12 @@ EXPECTED = ("StoreError", "CheckpointError", "ExportError", "DataError", "OSErro
 NO_SELECTION = "Select runs in the table to compare them."
 
 
-def is_fashion(row) -> bool:
-    """A Fashion-MNIST run: the only kind the Evaluate and Draw tabs take."""
-    return any(str(m).startswith("fashion") for m in (row.config.get("model", ""), row.model_id))
+def is_image_run(row) -> bool:
+    """A run of an image workflow (Fashion-MNIST or an image folder): what Evaluate and Draw take."""
+    from core import workflows
+    from core.models import MODELS
+    spec = MODELS.get(row.model_id) or MODELS.get(str(row.config.get("model", "")))
+    return spec is not None and spec.task in workflows.IMAGE_WORKFLOWS  # unknown models: no
 
 
 def can_continue(row) -> bool:
@@ -91,6 +94,7 @@ def export_checkpoint(job, checkpoint: str, fmt: str, target: str):
 class RunsPanel(QWidget):
     open_requested = Signal(object, str)    # RunRow, the checkpoint to load (last or best)
     continue_requested = Signal(str, int)   # checkpoint path, epochs in all
+    runs_deleted = Signal(list)             # the run ids just deleted, files and all
 
     def __init__(self, store: Optional[RunStore] = None, parent=None):
         super().__init__(parent)
@@ -228,6 +232,7 @@ class RunsPanel(QWidget):
             count, removed = value
             self.show_message(f"Deleted {count} run{'s' * (count != 1)} and {len(removed)} "
                               f"file{'s' * (len(removed) != 1)} or folders.")
+            self.runs_deleted.emit(list(tag[1]))
             self.refresh()
         elif kind == "csv":
             self.show_message(f"Saved {value}")
@@ -267,7 +272,7 @@ class RunsPanel(QWidget):
     def _update(self) -> None:
         row = self.table.current_row()
         selected = self.table.selected_rows()
-        fashion = row is not None and is_fashion(row)
+        fashion = row is not None and is_image_run(row)
         self.open_button.setEnabled(fashion and bool(row.checkpoint or row.best_checkpoint))
         self.open_last_action.setEnabled(fashion and bool(row.checkpoint))
         self.open_best_action.setEnabled(fashion and bool(row.best_checkpoint))
@@ -286,9 +291,9 @@ class RunsPanel(QWidget):
     # -- actions ----------------------------------------------------------------------------------
     def open_run(self, best: bool = False) -> None:
         row = self.table.current_row()
-        if row is None or not is_fashion(row):
+        if row is None or not is_image_run(row):
             if row is not None:
-                self.show_message(f"\u201c{row.title}\u201d is not a Fashion-MNIST run: the Evaluate "
+                self.show_message(f"\u201c{row.title}\u201d is a line or circles run: the Evaluate "
                                   "and Draw tabs take image models only.")
             return
         path = row.best_checkpoint if best else (row.checkpoint or row.best_checkpoint)
@@ -332,7 +337,8 @@ class RunsPanel(QWidget):
             return
         files = [f for r in rows for f in files_of(r)]
         if run_dialogs.confirm_delete(self, rows, files):
-            self.jobs.submit(delete_runs, self.store, [r.run_id for r in rows], tag=("delete",))
+            self.jobs.submit(delete_runs, self.store, [r.run_id for r in rows],
+                             tag=("delete", tuple(r.run_id for r in rows)))
 
     def export_selection(self) -> None:
         rows = self.table.selected_rows()

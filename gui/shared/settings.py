@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import struct
 from pathlib import Path
 from typing import Optional
 
@@ -13,6 +14,7 @@ GEOMETRY = "window/geometry"
 STATE = "window/state"
 SPLITTERS = "window/splitters"
 EXPERIMENT = "experiment/config"
+MAX_PANE_PX = 100_000  # wider than any screen wall; a damaged size is billions
 
 
 def make_settings(path: Optional[str] = None) -> QSettings:
@@ -51,8 +53,25 @@ def save_splitters(settings: QSettings, splitters: dict) -> None:
 def restore_splitters(settings: QSettings, splitters: dict) -> None:
     for name, splitter in splitters.items():
         state = load_bytes(settings, f"{SPLITTERS}/{name}")
-        if state is not None:
+        if state is not None and splitter_state_fits(state.data(), splitter.count(),
+                                                     splitter.orientation().value):
             splitter.restoreState(state)
+
+
+def splitter_state_fits(raw: bytes, panes: int, orientation: int) -> bool:
+    """Is `raw` a QSplitter.saveState() of a splitter like this one, with sizes a screen can hold?
+    Qt restores what it is given: a state whose sizes and handle width were damaged into millions
+    and billions crashed the whole window while it laid itself out. The layout (Qt 5 and 6): magic 0xff, version 1, the pane sizes as a list,
+    then childrenCollapsible, handleWidth, opaqueResize, orientation, opaqueResizeSet. A size of -1
+    is what a splitter that was never laid out saves."""
+    if len(raw) != 12 + 4 * panes + 11:
+        return False
+    magic, version, count = struct.unpack_from(">iii", raw)
+    sizes = struct.unpack_from(f">{panes}i", raw, 12)
+    collapsible, handle, opaque, turned, opaque_set = struct.unpack_from(">BiBiB", raw, 12 + 4 * panes)
+    return ((magic, version, count, turned) == (0xFF, 1, panes, orientation)
+            and all(-1 <= size <= MAX_PANE_PX for size in sizes) and -1 <= handle <= 100
+            and {collapsible, opaque, opaque_set} <= {0, 1})
 
 
 def set_aside(settings: QSettings, why: str) -> str:

@@ -113,7 +113,7 @@ class SweepDialog(QDialog):
         for name, edit in self.fields.items():
             used = _SETTINGS[name].used_in(task)
             edit.setEnabled(used)
-            edit.setToolTip(self._tips[name] if used else "Fashion-MNIST models only")
+            edit.setToolTip(self._tips[name] if used else "the image models only")
         self.check()
 
     def lists(self) -> dict:
@@ -123,8 +123,14 @@ class SweepDialog(QDialog):
 
     def passed(self) -> dict:
         """The settings every run gets: the epochs here, the rest from the setup panel."""
+        from core.models import get_spec
+        from core.sweep import PASSED
+        task = get_spec(self.model.currentData()).task
+        data = {name: getattr(self.base, name) for name in PASSED  # where the data is, as set
+                if name not in ("epochs", "seed", "device", "threads")
+                and _SETTINGS[name].used_in(task)}
         return {"epochs": self.epochs.value(), "seed": self.base.seed, "device": self.base.device,
-                "data_dir": self.base.data_dir or None}
+                **{k: v for k, v in data.items() if v not in (None, "")}}
 
     def check(self) -> bool:
         """Check the fields as `main.py sweep` would; say how many runs, or what is not allowed."""

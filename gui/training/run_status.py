@@ -44,6 +44,14 @@ class RunStatus:
         self.progress.setRange(0, 0)
         self.progress.show()
 
+    def loading(self, what: str, done: int, total: int) -> None:
+        """Files being read, with a count: a bar that fills (an image folder's pictures)."""
+        self.state.setText(f"{what}: {done:,} of {total:,} files…")
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat("%p%")
+        self.progress.show()
+
     def idle(self, text: str) -> None:
         self.state.setText(text)
         self.progress.setRange(0, 1000)
@@ -100,10 +108,12 @@ class RunStatus:
     # -- numbers ---------------------------------------------------------------------------------
     def _show_epoch(self, epoch: int, within: float) -> None:
         info = self._info
-        self.progress.setValue(int(round(1000 * within)))
-        self.progress.setFormat(f"Epoch {epoch}/{info.last_epoch} · {100 * within:.0f}%")
         runs = max(info.last_epoch - info.first_epoch + 1, 1)
         self._fraction = min(max((epoch - info.first_epoch + within) / runs, 0.0), 1.0)
+        # A full-batch epoch (the line, the circles) is one step: the bar shows the whole run.
+        shown = self._fraction if info.batches <= 1 else within
+        self.progress.setValue(int(round(1000 * shown)))
+        self.progress.setFormat(f"Epoch {epoch}/{info.last_epoch} · {100 * shown:.0f}%")
 
     def elapsed(self) -> float:
         if self._t0 is None:

@@ -26,19 +26,23 @@ class TrainingSession(QObject):
     # The worker's signals, passed on (see TrainWorker for what each carries).
     core_ready = Signal(object)   # CoreInfo; sent while the phase is still the one before idle
     data_ready = Signal(str)
+    data_progress = Signal(str, int, int)
     run_started = Signal(object)
     batch_done = Signal(object)
     epoch_done = Signal(object)
     run_finished = Signal(object)
     failed = Signal(object, bool)  # Failure, and whether it settled the phase (idle or broken)
     log = Signal(str)
-    parameters_counted = Signal(str, int, int)
+    parameters_counted = Signal(str, int, object, int)
     download_progress = Signal(str, int, int)
     download_finished = Signal(str)
     data_arrays = Signal(object)
     weights_ready = Signal(object)
     run_saved = Signal(object)
     run_recorded = Signal(str)
+    live_scene = Signal(object)
+    live_frame = Signal(object)
+    folder_scanned = Signal(str, str, int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -46,6 +50,7 @@ class TrainingSession(QObject):
         self._can_continue = False
         self._core_info = None
         self._said = (LOADING, False)  # what phase_changed last told
+        self._start_paused = False     # the run asked for waits for a step (or a resume)
         self.host = None  # the worker and its thread, made by load()
 
     # -- state -----------------------------------------------------------------------------------
@@ -99,19 +104,56 @@ class TrainingSession(QObject):
         w.run_started.connect(self._on_run_started)
         w.run_finished.connect(self._on_finished)
         w.failed.connect(self._on_failed)
-        for name in ("data_ready", "batch_done", "epoch_done", "log", "parameters_counted",
+        for name in ("data_ready", "data_progress", "batch_done", "epoch_done", "log", "parameters_counted",
                      "download_progress", "download_finished", "data_arrays", "weights_ready",
-                     "run_saved", "run_recorded"):
+                     "run_saved", "run_recorded", "live_scene", "live_frame",
+                     "folder_scanned"):
             getattr(w, name).connect(getattr(self, name))
         w.load(data_dir)
 
-    def start(self, config) -> bool:
-        """Train a new model on `config` (a core.config.TrainConfig). False: not now."""
+    def start(self, config, paused: bool = False) -> bool:
+        """Train a new model on `config` (a core.config.TrainConfig); `paused`: set up and wait
+        for a step or a resume. False: not now."""
         if not self.can_start:
             return False
         self._can_continue = False
+        self._start_paused = paused
         self._set_phase(STARTING)
-        self.host.worker.start(config)
+        self.host.worker.start(config, paused)
+        return True
+
+    @property
+    def can_step(self) -> bool:
+        return self._phase in (IDLE, STARTING, RUNNING, PAUSED)
+
+    def step(self, config) -> bool:
+        """One epoch, then paused: of the run going on, or (idle) of a new run of `config`."""
+        if self._phase == IDLE:
+            self.start(config, paused=True)
+        elif self._phase not in (STARTING, RUNNING, PAUSED):
+            return False
+        self.host.worker.step()
+        if self._phase == STARTING:
+            self._start_paused = True
+        elif self._phase == RUNNING:
+            self._set_phase(PAUSED)  # it pauses once the epoch it is in has ended
+        return True
+
+    def set_rate(self, rate: float) -> None:
+        """Epochs a second for paced runs, this one and the next (0: as fast as they go)."""
+        if self.host is not None:
+            self.host.worker.set_rate(rate)
+
+    def scan_folder(self, config) -> None:
+        """What `config`'s image folder holds, into folder_scanned (reads no picture)."""
+        if self.host is not None and self._core_info is not None and not self.in_run:
+            self.host.worker.scan_folder(config)
+
+    def preview(self, config) -> bool:
+        """Show `config`'s untrained model in the live view (idle only)."""
+        if self._phase != IDLE:
+            return False
+        self.host.worker.preview(config)
         return True
 
     def toggle_pause(self) -> bool:
@@ -138,6 +180,7 @@ class TrainingSession(QObject):
         """Train the last run's model one epoch more. False: not now."""
         if not self.can_more:
             return False
+        self._start_paused = False
         self._set_phase(STARTING)
         self.host.worker.more(1)
         return True
@@ -147,6 +190,7 @@ class TrainingSession(QObject):
         if not self.can_start:
             return False
         self._can_continue = False
+        self._start_paused = False
         self._set_phase(STARTING)
         self.host.worker.continue_from(checkpoint, epochs)
         return True
@@ -161,9 +205,9 @@ class TrainingSession(QObject):
         if self.host is not None:
             self.host.worker.prepare_data(folder)
 
-    def count_parameters(self, model_id: str, hidden_units: int) -> None:
+    def count_parameters(self, model_id: str, hidden_units: int, inputs=None) -> None:
         if self.host is not None and self._core_info is not None:
-            self.host.worker.count_parameters(model_id, hidden_units)
+            self.host.worker.count_parameters(model_id, hidden_units, inputs)
 
     def close(self, timeout_ms: int = 60000) -> bool:
         """Stop any run (it is saved), end the worker's thread and wait for it up to `timeout_ms`.
@@ -187,7 +231,7 @@ class TrainingSession(QObject):
 
     def _on_run_started(self, info) -> None:
         if self._phase == STARTING:
-            self._set_phase(RUNNING)
+            self._set_phase(PAUSED if self._start_paused else RUNNING)
         self.run_started.emit(info)
 
     def _on_finished(self, result) -> None:

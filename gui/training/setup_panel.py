@@ -2,30 +2,19 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 # Plain dataclasses and declarations, no torch: safe before the first paint.
+from core import workflows
 from core.config import DEVICE_NAMES, WORKFLOWS, TrainConfig
 from core.settings_spec import BOXES, Setting, settings_of
+from gui.shared.narrow_fields import let_fields_narrow
+from gui.training.setting_widgets import changed_signal, note_label, plain_widget
 
 LOADING = "loading…"
 # Panel attributes the window and the tests know by another name than the setting's.
 ALIASES = {"hidden_units": "hidden", "augment": "sketch"}
-
-
-class CompactDoubleSpinBox(QDoubleSpinBox):
-    """Shows 0.1 and 0.0003 as such, not padded to a fixed number of decimals."""
-
-    def textFromValue(self, value: float) -> str:
-        return f"{value:g}"
-
-    def valueFromText(self, text: str) -> float:
-        try:
-            return float(text.replace(",", "."))
-        except ValueError:
-            return self.value()
 
 
 class SetupPanel(QWidget):
@@ -33,7 +22,10 @@ class SetupPanel(QWidget):
     with a box, in declaration order, with the widget its type asks for, its range and its help
     as tooltip; a row is hidden while the workflow does not use it. The model, device and data
     folder rows keep their own widgets and notes."""
-    parameters_wanted = Signal(str, int)   # model id, hidden units: the window asks the worker
+    # model id, hidden units, None or (input shape, classes): the window asks the worker
+    parameters_wanted = Signal(str, int, object)
+    changed = Signal()                     # any setting, the workflow or the toy data changed
+    folder_wanted = Signal()               # the image folder on show should be looked at
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -42,15 +34,19 @@ class SetupPanel(QWidget):
         self._pending_model = TrainConfig().model
         self._recipe_model = self._pending_model  # the model whose starting values the panel shows
         self._counts = {}
+        self._folder_classes = 0   # the image folder's class count, once the worker has looked
         self._restoring = False
         self.widgets: dict[str, QWidget] = {}
         self._rows: dict[str, list] = {}      # setting -> what to hide with it (form rows)
         self._forms: dict[str, QFormLayout] = {}
+        self._browse_buttons: dict[str, QPushButton] = {}
+        self.toy_data: dict = {}   # workflow -> its data panel (gui/toy/data_panels.py), once core is in
+        self._saved_toy: dict = {}  # remembered toy data values, applied when those panels are made
 
         self.workflow = QComboBox()
         for task, name, _ in WORKFLOWS:
             self.workflow.addItem(name, task)
-        self.workflow_about = self._note()
+        self.workflow_about = note_label()
 
         boxes = [QGroupBox(title) for title in BOXES]
         for title, box in zip(BOXES, boxes):
@@ -66,10 +62,18 @@ class SetupPanel(QWidget):
             layout.addWidget(box)
         layout.addStretch(1)
         self.groups = boxes
+        let_fields_narrow(self)
 
         self.workflow.currentIndexChanged.connect(self._workflow_changed)
         self.model.currentIndexChanged.connect(self._model_changed)
         self.hidden.valueChanged.connect(self._want_parameters)
+        self.image_size.valueChanged.connect(self._want_parameters)
+        self.workflow.currentIndexChanged.connect(self.changed)
+        for name, widget in self.widgets.items():
+            changed_signal(widget).connect(self.changed)
+        for name in ("image_folder", "image_size", "test_fraction", "split_seed"):
+            changed_signal(self.widgets[name]).connect(self.want_folder)
+        self.workflow.currentIndexChanged.connect(self.want_folder)
         self.set_config({})
 
     # -- building the form -----------------------------------------------------------------------
@@ -84,7 +88,7 @@ class SetupPanel(QWidget):
             form.addRow(widget)
             rows = [widget]
         else:
-            widget = self._plain_widget(spec)
+            widget = plain_widget(spec)
             form.addRow(spec.label, widget)
             rows = [widget]
         tip = f"{spec.help} ({spec.flag})"
@@ -95,29 +99,12 @@ class SetupPanel(QWidget):
         if not hasattr(QWidget, name):  # a setting called e.g. "font" stays in self.widgets only
             setattr(self, name, widget)
 
-    def _plain_widget(self, spec: Setting) -> QWidget:
-        options = spec.options(resolve=False)
-        if options is not None:
-            box = QComboBox()
-            for key, name in options.items():
-                box.addItem(name, key)
-            return box
-        if spec.kind is int:
-            return self._spin(*spec.widget_bounds())
-        if spec.kind is float:
-            box = CompactDoubleSpinBox()
-            box.setDecimals(spec.decimals)
-            box.setRange(*spec.widget_bounds())
-            box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-            return box
-        return QLineEdit()
-
     def _model_row(self, spec: Setting, form: QFormLayout):
         self.model = QComboBox()
         self.model.setMinimumContentsLength(10)
         self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_about = self._note(LOADING)
-        self.model_params = self._note()
+        self.model_about = note_label(LOADING)
+        self.model_params = note_label()
         form.addRow(spec.label, self.model)
         form.addRow(self.model_about)
         form.addRow(self.model_params)
@@ -127,40 +114,33 @@ class SetupPanel(QWidget):
         self.device = QComboBox()
         for key, name in spec.options().items():
             self.device.addItem(name, key)
-        self.device_found = self._note(f"Devices: {LOADING}")
+        self.device_found = note_label(f"Devices: {LOADING}")
         form.addRow(spec.label, self.device)
         form.addRow(self.device_found)
         return self.device, [self.device, self.device_found]
 
     def _folder_row(self, spec: Setting, form: QFormLayout):
-        self.data_dir = QLineEdit()
-        self.data_dir.setPlaceholderText("automatic")
-        self.browse = browse = QPushButton("…")
-        browse.setToolTip("Choose the data folder")
+        """A folder setting: a line to type it, a … button to choose it, a note under it (where
+        the data came from; what an image folder holds)."""
+        edit = QLineEdit()
+        edit.setPlaceholderText("automatic" if spec.name == "data_dir" else "choose a folder…")
+        browse = QPushButton("…")
+        browse.setToolTip(f"Choose the {spec.words}")
         browse.setFixedWidth(browse.fontMetrics().horizontalAdvance("…") + 24)
-        browse.clicked.connect(self._browse)
-        self.data_source = self._note()
+        browse.clicked.connect(lambda: self._browse(spec))
+        note = note_label()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.data_dir, 1)
+        row.addWidget(edit, 1)
         row.addWidget(browse)
         form.addRow(spec.label, row)
-        form.addRow(self.data_source)
-        return self.data_dir, [row, self.data_source]
-
-    @staticmethod
-    def _note(text: str = "") -> QLabel:
-        label = QLabel(text)
-        label.setWordWrap(True)
-        label.setEnabled(False)  # the palette's quieter text colour, in light and dark alike
-        return label
-
-    @staticmethod
-    def _spin(lo: int, hi: int) -> QSpinBox:
-        box = QSpinBox()
-        box.setRange(lo, hi)
-        box.setGroupSeparatorShown(True)
-        return box
+        form.addRow(note)
+        self._browse_buttons[spec.name] = browse
+        if spec.name == "data_dir":
+            self.browse, self.data_source = browse, note
+        else:
+            setattr(self, f"{spec.name}_note", note)
+        return edit, [row, note]
 
     # -- one setting's value in and out ----------------------------------------------------------
     def _value(self, spec: Setting):
@@ -197,7 +177,11 @@ class SetupPanel(QWidget):
     def config(self) -> TrainConfig:
         """A snapshot of what the panel says now (the worker copies it again at Start); settings
         the panel does not show keep their defaults."""
-        return TrainConfig(**{spec.name: self._value(spec) for spec in self._settings})
+        return TrainConfig(**{spec.name: self._value(spec) for spec in self._settings},
+                           **self._toy_config())
+
+    def _toy_config(self) -> dict:
+        return {task: panel.values() for task, panel in self.toy_data.items()}
 
     def state(self) -> dict:
         """What to remember: the config plus the workflow it belongs to."""
@@ -215,6 +199,8 @@ class SetupPanel(QWidget):
                 fallback = spec.default_for(task, model)
                 self._put(spec, spec.restore(saved.get(spec.name, fallback), fallback))
             self._recipe_model = self.model_id()
+            self._saved_toy = {k: saved[k] for k in ("line", "circles") if isinstance(saved.get(k), dict)}
+            self._restore_toy()
         finally:
             self._restoring = False
         self._update_enabled()
@@ -235,6 +221,7 @@ class SetupPanel(QWidget):
     # -- what core tells us ----------------------------------------------------------------------
     def set_core_info(self, info) -> None:
         self._models = list(info.models)
+        self._add_toy_data()
         self._fill_models()
         found = ", ".join(DEVICE_NAMES.get(d, d) for d in info.devices)
         self.device_found.setText(f"Found: {found}. Auto picks {info.auto_device}.")
@@ -250,8 +237,8 @@ class SetupPanel(QWidget):
             self._set_combo(self.device, "auto")
         self._want_parameters()
 
-    def set_parameter_count(self, model_id: str, hidden: int, count: int) -> None:
-        self._counts[(model_id, hidden)] = count
+    def set_parameter_count(self, model_id: str, hidden: int, inputs, count: int) -> None:
+        self._counts[(model_id, hidden, inputs)] = count
         self._show_model()
 
     def set_data_source(self, text: str) -> None:
@@ -279,6 +266,8 @@ class SetupPanel(QWidget):
             if m.task == task:
                 self.model.addItem(f"{m.id} ({m.class_name})", m.id)
         i = self.model.findData(keep)
+        if i < 0:  # a model of another workflow: this workflow's own starting model
+            i = self.model.findData(workflows.get(task).default_model)
         self.model.setCurrentIndex(max(i, 0))
         self.model.blockSignals(False)
         self._pending_model = self.model.currentData() or keep
@@ -318,8 +307,18 @@ class SetupPanel(QWidget):
     def _want_parameters(self) -> None:
         self._show_model()
         spec = self._spec()
-        if spec is not None and (spec.id, self.hidden.value()) not in self._counts:
-            self.parameters_wanted.emit(spec.id, self.hidden.value())
+        key = self._count_key()
+        if spec is not None and key not in self._counts:
+            self.parameters_wanted.emit(*key)
+
+    def _count_key(self) -> tuple:
+        """(model, hidden units, inputs) whose parameters are shown: an image-folder model is
+        sized by the image size and the folder's class count (3, notebook 04's, until known)."""
+        inputs = None
+        if self.task() == "folder":
+            size = self.image_size.value()
+            inputs = ((3, size, size), self._folder_classes or 3)
+        return self.model_id(), self.hidden.value(), inputs
 
     def _show_model(self) -> None:
         spec = self._spec()
@@ -328,7 +327,7 @@ class SetupPanel(QWidget):
             self.model_params.setText("")
             return
         self.model_about.setText(spec.description)
-        count = self._counts.get((spec.id, self.hidden.value()))
+        count = self._counts.get(self._count_key())
         self.model_params.setText("Parameters: " + (LOADING if count is None else
                                                     "unknown" if count < 0 else f"{count:,}"))
 
@@ -346,11 +345,55 @@ class SetupPanel(QWidget):
             if spec.name == "hidden_units" and spec_of_model is not None:
                 enabled = used and spec_of_model.uses_hidden_units
             self.widgets[spec.name].setEnabled(enabled)
-        self.browse.setEnabled(self.data_dir.isEnabled())
+        for name, button in self._browse_buttons.items():
+            button.setEnabled(self.widgets[name].isEnabled())
+        for t, panel in self.toy_data.items():
+            panel.setVisible(t == task)
 
-    def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder holding Fashion-MNIST",
-                                                  self.data_dir.text())
+    def _browse(self, spec: Setting) -> None:
+        title = "Folder holding Fashion-MNIST" if spec.name == "data_dir" else \
+            "Folder of your images: one folder per class (or train/ and test/)"
+        edit = self.widgets[spec.name]
+        folder = QFileDialog.getExistingDirectory(self, title, edit.text())
         if folder:
-            self.data_dir.setText(folder)
+            edit.setText(folder)
+
+    # -- the toy workflows' data and an image folder's contents -----------------------------------
+    def _add_toy_data(self) -> None:
+        """The line's and the circles' data forms (notebooks 01, 02). Made once core is in: their
+        defaults are read from core.toy_data, which imports torch."""
+        if self.toy_data:
+            return
+        from gui.toy.data_panels import CirclesDataPanel, LineDataPanel
+        form = self._forms["Experiment"]
+        for task, panel in (("line", LineDataPanel()), ("circles", CirclesDataPanel())):
+            self.toy_data[task] = panel
+            form.addRow(panel)
+            panel.changed.connect(self.changed)
+        let_fields_narrow(self)
+        self._restore_toy()
+        self._update_enabled()
+
+    def _restore_toy(self) -> None:
+        """Remembered toy data, as far as it is numbers the forms can hold (hand-edited files)."""
+        for task, panel in self.toy_data.items():
+            values = self._saved_toy.get(task) or {}
+            panel.blockSignals(True)
+            panel.set_values({k: v for k, v in values.items() if k in panel.fields
+                              and isinstance(v, (int, float)) and not isinstance(v, bool)
+                              and v == v})  # NaN != NaN
+            panel.blockSignals(False)
+
+    def want_folder(self) -> None:
+        """Ask for a look at the image folder (folder_wanted), when that workflow is on show."""
+        if self.task() == "folder" and not self._restoring:
+            self.folder_wanted.emit()
+
+    def set_folder_summary(self, text: str, classes: int = 0) -> None:
+        """What the chosen image folder holds and the memory it will take (from the worker), and
+        its class count (0: unknown), which sizes the model's last layer."""
+        self.image_folder_note.setText(text)
+        if classes >= 2 and classes != self._folder_classes:
+            self._folder_classes = classes
+            self._want_parameters()
 

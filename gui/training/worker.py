@@ -10,19 +10,20 @@ ways only:
   thread is busy inside the training loop and would not see a queued request until it ended.
 
 Results come back as signals carrying plain dataclasses (core's BatchResult/EpochResult/RunResult
-and the small ones below): never a tensor, never a widget. The job thread emits them and, the
-worker living in the UI thread, every receiver gets them there, queued, in order. A request that
-fails ends in `failed` with a Failure.
+and those of gui/training/worker_messages.py): never a tensor, never a widget. The job thread emits
+them and, the worker living in the UI thread, every receiver gets them there, queued, in order.
+A request that fails ends in `failed` with a Failure.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Optional
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from gui import jobs
+from gui.training.worker_messages import (CoreInfo, DataArrays, Failure,
+                                          ModelInfo, ModelWeights, RunStarted)
 
 # Per-batch signals at most this often: the trainer throttles too, but a tiny full-batch model
 # (the line, the circles) finishes an "epoch" every millisecond.
@@ -36,87 +37,26 @@ def running_threads() -> list[QThread]:
     return jobs.running_threads(THREAD_NAME)
 
 
-@dataclass
-class ModelInfo:
-    id: str
-    class_name: str
-    task: str
-    description: str
-    uses_hidden_units: bool
-
-
-@dataclass
-class CoreInfo:
-    models: list            # [ModelInfo], in core's order
-    devices: list           # what core found, best first, e.g. ["cuda", "cpu"]
-    auto_device: str        # what "auto" picks here, described ("cpu", "cuda (NVIDIA ...)")
-    torch_version: str
-    seconds: float          # how long importing torch and core took
-
-
-@dataclass
-class RunStarted:
-    model_name: str
-    device: str
-    threads: int
-    parameters: int
-    first_epoch: int        # 1 for a new run, n+1 for "+1 epoch"
-    last_epoch: int
-    batches: int            # per epoch
-    batch_size: int
-    data_source: str
-    continued: bool
-    scheduled: bool = False  # the learning rate moves (a schedule or a warm-up)
-    resumed_from: str = ""   # the checkpoint a continued run started from
-
-
-@dataclass
-class Failure:
-    message: str
-    kind: str = "error"     # "data": the data set is missing or broken; "error": anything else
-    details: str = ""       # the traceback, for the log
-    during_run: bool = False  # it ended a Start or "+1 epoch" request (else: loading, download)
-
-
-@dataclass
-class DataArrays:
-    """Fashion-MNIST as numpy arrays (shared memory with the worker's tensors, read-only use)."""
-    train_x: object
-    train_y: object
-    test_x: object
-    test_y: object
-    classes: tuple
-    source: str
-
-
-@dataclass
-class ModelWeights:
-    """A model's weights at an epoch boundary, as numpy arrays: exact, and safe to hand over
-    while the worker trains on (the views rebuild the model from these in their own thread)."""
-    model_name: str
-    model_id: str
-    hidden_units: int
-    classes: list
-    arrays: dict
-    epoch: int
-
-
 class TrainWorker(QObject):
     core_ready = Signal(object)          # CoreInfo
     data_ready = Signal(str)             # where Fashion-MNIST came from
+    data_progress = Signal(str, int, int)  # what is loading, done, total: an image folder's files
     run_started = Signal(object)         # RunStarted
     batch_done = Signal(object)          # core.config.BatchResult
     epoch_done = Signal(object)          # core.config.EpochResult
     run_finished = Signal(object)        # core.config.RunResult (also after stop or NaN halt)
     failed = Signal(object)              # Failure; ends a request that could not finish
     log = Signal(str)
-    parameters_counted = Signal(str, int, int)   # model id, hidden units, count
+    parameters_counted = Signal(str, int, object, int)  # model id, hidden units, input, count
     download_progress = Signal(str, int, int)    # file, bytes done, bytes total (0: unknown)
     download_finished = Signal(str)              # the folder now holding the data
     data_arrays = Signal(object)         # DataArrays: the loaded data set, for the evaluation views
     weights_ready = Signal(object)       # ModelWeights after each epoch (image models)
-    run_saved = Signal(object)           # core.run_store.RunRow of a finished Fashion-MNIST run
+    run_saved = Signal(object)           # core.run_store.RunRow of a finished image-model run
     run_recorded = Signal(str)           # a run's id, once its end is in the run history
+    folder_scanned = Signal(str, str, int)  # an image folder, what it holds (or what is wrong), classes
+    live_scene = Signal(object)          # live_frames.LiveScene: a paced run (or preview) begins
+    live_frame = Signal(object)          # live_frames.LiveFrame, <= 1 / FRAME_S a second
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -127,6 +67,9 @@ class TrainWorker(QObject):
         self._data_key = None
         self._data = None
         self._last_batch_emit = 0.0
+        self._rate = 0.0       # epochs a second for paced runs (0: as fast as they go)
+        self._live = None      # live_frames.LiveView of the last paced run
+        self._previews = 0     # previews asked for; only the latest is built
         # A missing or broken data set is said as core words it (kind "data"), without a traceback.
         self.jobs = jobs.JobRunner(THREAD_NAME, self, expected=("DataError",))
         self.jobs.failed.connect(self._failed)
@@ -140,11 +83,36 @@ class TrainWorker(QObject):
         """Read Fashion-MNIST from `data_dir` now, so the next Start need not wait for it."""
         self.jobs.submit(self._prepare_data, data_dir, tag="data")
 
-    def start(self, config) -> None:
-        """Train a new model on a snapshot of `config` (a core.config.TrainConfig)."""
+    def start(self, config, paused: bool = False) -> None:
+        """Train a new model on a snapshot of `config` (a core.config.TrainConfig); `paused`:
+        set it up and wait for a step or a resume (a paced workflow's Step)."""
         # A deep copy: the run never sees later edits, nor shares the dicts inside.
         snapshot = type(config).from_dict(config.to_dict())
-        self.jobs.submit(self._train, self._new_control(), snapshot, None, tag=RUN)
+        self.jobs.submit(self._train, self._new_control(paused), snapshot, None, tag=RUN)
+
+    def preview(self, config) -> None:
+        """Show `config`'s untrained model in its live view (a paced workflow, nothing trained
+        and nothing recorded): what a fresh run would start from."""
+        self._previews += 1
+        snapshot = type(config).from_dict(config.to_dict())
+        self.jobs.submit(self._preview, snapshot, self._previews, tag="preview")
+
+    def scan_folder(self, config) -> None:
+        """Look at `config`'s image folder (classes, images, the memory they will take) without
+        reading a picture; the answer comes in folder_scanned."""
+        self.jobs.submit(self._scan_folder, config.image_folder or "", config.image_size,
+                         config.test_fraction, config.split_seed, tag="scan")
+
+    def step(self) -> None:
+        """One epoch more, then paused."""
+        if self._control is not None:
+            self._control.step()
+
+    def set_rate(self, rate: float) -> None:
+        """Epochs a second for this and later paced runs (0: as fast as they go)."""
+        self._rate = rate
+        if self._control is not None:
+            self._control.set_rate(rate)
 
     def more(self, epochs: int = 1) -> None:
         """Continue the last run for `epochs` more epochs."""
@@ -166,8 +134,9 @@ class TrainWorker(QObject):
         if self._control is not None:
             self._control.resume()
 
-    def count_parameters(self, model_id: str, hidden_units: int) -> None:
-        self.jobs.submit(self._count, model_id, hidden_units, tag="count")
+    def count_parameters(self, model_id: str, hidden_units: int, inputs=None) -> None:
+        """`inputs`: None, or (input shape, classes) for a model sized to its data."""
+        self.jobs.submit(self._count, model_id, hidden_units, inputs, tag="count")
 
     def download(self) -> None:
         self.jobs.submit(self._download, tag="download")
@@ -176,17 +145,17 @@ class TrainWorker(QObject):
         """Ask whatever runs to end soon (a run stops and is saved); the host waits for it."""
         self.jobs.cancel()
 
-    def _new_control(self):
+    def _new_control(self, paused: bool = False):
         # Made here, not in the worker thread, so a Stop pressed right after Start reaches this
         # run's control even before the worker has picked the request up.
         if self._control_cls is None:
             raise RuntimeError("core is not loaded yet")
-        self._control = self._control_cls()
+        self._control = self._control_cls(paused=paused, rate=self._rate)
         return self._control
 
     def _failed(self, tag, error: jobs.JobError) -> None:
         self.failed.emit(Failure(error.message, "data" if error.expected else "error",
-                                 error.details, during_run=tag == RUN))
+                                 error.details, during_run=tag == RUN, remedy=error.remedy))
 
     # -- jobs, in the worker's thread: what they raise reaches the window as a Failure ----------
     def _load(self, job, data_dir) -> None:
@@ -208,16 +177,52 @@ class TrainWorker(QObject):
 
     def _fashion(self, data_dir):
         """Fashion-MNIST from `data_dir` (None: wherever core finds it), read once and kept."""
-        key = data_dir or None
+        from core.config import TrainConfig
+        return self._image_data(TrainConfig(model="fashion-v2", data_dir=data_dir or None))
+
+    def _workflow_data(self, job, config):
+        """The data `config`'s workflow trains on: an image data set is read once and kept (and
+        shown to the evaluation views); the toy data sets are made fresh (None: the trainer makes
+        them)."""
+        from core import workflows
+        from core.models import get_spec
+        return self._image_data(config, job) if workflows.get(get_spec(config.model).task).images \
+            else None
+
+    def _image_data(self, config, job=None):
+        from core import workflows
+        from core.models import get_spec
+        workflow = workflows.get(get_spec(config.model).task)
+        key = workflow.data_key(config)
         if self._data is None or self._data_key != key:
-            from core.data import load_fashion_mnist
             self._data = None  # let the old copy go before reading a new one
-            self._data = load_fashion_mnist(key)
+            what = f"Reading {workflow.name}"
+            last = [0.0]
+
+            def progress(done, total):
+                if job is not None:
+                    job.check()  # closing the window ends a long read between files
+                if self._control is not None and self._control.stopped and job is not None:
+                    from core.data import DataError  # Stop: the read ends, nothing trained
+                    raise DataError(f"Stopped while reading {workflow.name.lower()} "
+                                    f"({done:,} of {total:,} files); nothing was trained.")
+                now = time.perf_counter()
+                if now - last[0] >= 0.1 or done == total:
+                    last[0] = now
+                    self.data_progress.emit(what, done, total)
+
+            self._data = workflow.load(config, progress)
             self._data_key = key
             self.data_ready.emit(self._data.source)
             d = self._data
+            skipped = tuple(getattr(d, "skipped", ()))
+            for path, why in skipped[:20]:
+                self.log.emit(f"Skipped {path}: {why}")
+            if len(skipped) > 20:
+                self.log.emit(f"… and {len(skipped) - 20} more files that could not be read")
             self.data_arrays.emit(DataArrays(d.train_x.numpy(), d.train_y.numpy(), d.test_x.numpy(),
-                                             d.test_y.numpy(), tuple(d.classes), d.source))
+                                             d.test_y.numpy(), tuple(d.classes), d.source,
+                                             workflow.id, skipped))
         return self._data
 
     def _train(self, job, control, config, epochs, checkpoint=None) -> None:
@@ -230,11 +235,16 @@ class TrainWorker(QObject):
         from core.recorded_run import RecordedRun
 
         if config is not None or checkpoint is not None:
-            self._trainer = self._recorded = None  # free the previous model before the next
-            trainer = self._new_trainer(config, control, checkpoint, epochs)
+            self._trainer = self._recorded = self._live = None  # free the previous model first
+            trainer = self._new_trainer(job, config, control, checkpoint, epochs)
             self._trainer = trainer
             self._recorded = RecordedRun(trainer, runs_dir(), "window", log=self.log.emit)
             first, last, epochs = len(trainer.history) + 1, trainer.config.epochs, None
+            if trainer.workflow.paced:
+                from gui.training.live_frames import LiveView
+                self._live = LiveView(trainer)
+                self.live_scene.emit(self._live.scene)
+                self.live_frame.emit(self._live.frame())  # the untrained model (or a kept run's)
         else:
             trainer = self._trainer
             if trainer is None:
@@ -244,8 +254,7 @@ class TrainWorker(QObject):
             first = len(trainer.history) + 1
             last = len(trainer.history) + epochs
         from core.device import describe
-        batches = (1 if trainer.task != "fashion"
-                   else -(-len(trainer.data.train_x) // trainer.config.batch_size))
+        batches = trainer._steps_per_epoch()
         self.run_started.emit(RunStarted(
             trainer.spec.class_name, describe(trainer.device), trainer.threads,
             parameter_count(trainer.model), first, last, batches, trainer.config.batch_size,
@@ -254,30 +263,79 @@ class TrainWorker(QObject):
         if checkpoint is not None:
             for event in trainer.history:  # the epochs it already has, so its curves are whole
                 self.epoch_done.emit(event)
+        live = self._live
+        if live is not None:  # a paused or slowly paced run shows each epoch before it waits
+            trainer.on_idle = lambda: live.pending and self._send_frame(live)
         for event in self._recorded.events(epochs):
-            if isinstance(event, EpochResult):
+            if isinstance(event, EpochResult) and live is not None:
+                live.pending += 1  # the epochs of a frame go out together, the last one as a signal
+                if live.due():
+                    self._send_frame(live)
+            elif isinstance(event, EpochResult):
                 self.epoch_done.emit(event)
-                if trainer.task == "fashion":
+                if trainer.images:
                     self.weights_ready.emit(self._weights(trainer, event.epoch))
             else:
                 self._emit_batch(event)
-        self.run_finished.emit(self._save())
+        result = self._save()
+        if live is not None:
+            self._send_frame(live, end=result)
+        self.run_finished.emit(result)
 
-    def _new_trainer(self, config, control, checkpoint: Optional[str], epochs):
-        from core.models import get_spec
+    def _send_frame(self, live, end=None) -> None:
+        """The epochs since the last frame and the model's fit now; the last epoch also as an
+        epoch_done (so the status bar, log and curves follow at the frame rate, not per epoch)."""
+        frame = live.frame()
+        if end is not None:
+            frame.done, frame.stopped, frame.error = True, end.stopped, end.error
+        if len(frame.ep):
+            self.epoch_done.emit(live.trainer.history[-1])
+        self.live_frame.emit(frame)
+
+    def _scan_folder(self, job, folder: str, size: int, fraction: float, seed: int) -> None:
+        if not folder:
+            self.folder_scanned.emit("", "", 0)
+            return
+        from core.data import DataError
+        from core.image_folder import scan
+        classes = 0
+        try:
+            plan = scan(folder, fraction, seed)
+            classes = len(plan.classes)
+            text = plan.describe(size)
+            if plan.ignored:
+                text += f"; {len(plan.ignored)} other files left out"
+            text += "".join(f"\n{note}" for note in plan.notes[:3])
+        except (DataError, ValueError, OSError) as e:
+            text = str(e)
+        self.folder_scanned.emit(folder, text, classes)
+
+    def _preview(self, job, config, number: int) -> None:
+        if number != self._previews:
+            return  # a later preview is queued: only the newest settings are worth building
+        from core.trainer import Trainer
+        from gui.training.live_frames import LiveView
+        config.validate()
+        trainer = Trainer(config, log=lambda msg: None)
+        live = LiveView(trainer, preview=True)
+        self.live_scene.emit(live.scene)
+        self.live_frame.emit(live.frame())
+
+    def _new_trainer(self, job, config, control, checkpoint: Optional[str], epochs):
+        from core.config import TrainConfig
         from core.trainer import Trainer
 
         if checkpoint is not None:  # continue a kept run, on the data it was trained on
             from core.checkpoint import read_meta
-            saved = read_meta(checkpoint).get("config") or {}
-            fashion = str(saved.get("model", "")).startswith("fashion")
-            data = self._fashion(saved.get("data_dir")) if fashion else None
+            from core.models import MODELS
+            saved = TrainConfig.from_dict(read_meta(checkpoint).get("config") or {})
+            data = self._workflow_data(job, saved) if saved.model in MODELS else None
             trainer = Trainer.from_checkpoint(checkpoint, epochs, data=data, control=control,
                                               log=self.log.emit, overrides={"log_interval_s": 0.05})
             self.log.emit(f"Continuing {checkpoint} from epoch {len(trainer.history)} to {epochs}.")
             return trainer
         config.validate()
-        data = self._fashion(config.data_dir) if get_spec(config.model).task == "fashion" else None
+        data = self._workflow_data(job, config)
         return Trainer(config, data=data, control=control, log=self.log.emit)
 
     @staticmethod
@@ -285,7 +343,8 @@ class TrainWorker(QObject):
         arrays = {k: v.detach().cpu().contiguous().numpy().copy()
                   for k, v in trainer.model.state_dict().items()}
         return ModelWeights(trainer.spec.class_name, trainer.config.model,
-                            trainer.config.hidden_units, list(trainer.classes), arrays, epoch)
+                            trainer.config.hidden_units, list(trainer.classes), arrays, epoch,
+                            trainer.input_shape, trainer.input_recipe)
 
     def _save(self):
         """End the run in the history and on disk; a Fashion-MNIST run with weights goes on to
@@ -296,7 +355,7 @@ class TrainWorker(QObject):
             self.log.emit(f"Saved {result.checkpoint}")
         if recorded.store is not None:
             self.run_recorded.emit(recorded.run_id)
-            if recorded.trainer.task == "fashion" and result.checkpoint:
+            if recorded.trainer.images and result.checkpoint:
                 try:
                     row = recorded.store.get(recorded.run_id)
                 except Exception as e:  # noqa: BLE001 - the run is saved; the tabs just miss it
@@ -314,16 +373,16 @@ class TrainWorker(QObject):
             self._last_batch_emit = now
             self.batch_done.emit(event)
 
-    def _count(self, job, model_id: str, hidden_units: int) -> None:
+    def _count(self, job, model_id: str, hidden_units: int, inputs) -> None:
         try:
             import torch
 
             from core.models import build_model, parameter_count
             with torch.device("meta"):  # shapes only: no memory, no random init
-                count = parameter_count(build_model(model_id, hidden_units))
+                count = parameter_count(build_model(model_id, hidden_units, *(inputs or ())))
         except Exception:
             count = -1
-        self.parameters_counted.emit(model_id, hidden_units, count)
+        self.parameters_counted.emit(model_id, hidden_units, inputs, count)
 
     def _download(self, job) -> None:
         from core import data as core_data

@@ -60,12 +60,13 @@ def test_help_tells_the_recipe(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert (f"default: 3 (Fashion-MNIST), 300 (line), 1500 (circles); {RECIPE['epochs']} for "
+    assert (f"default: 3 (Fashion-MNIST), 300 (line), 1500 (circles), 5 (folder); "
+            f"{RECIPE['epochs']} for "
             "fashion-best]") in text
     assert f"default: 32; {RECIPE['batch_size']} for fashion-best;" in text
     assert "default: constant; onecycle for fashion-best]" in text
     assert "--mixed-precision, --no-mixed-precision" in text
-    assert "default: False; True for fashion-best; Fashion-MNIST only]" in text
+    assert "default: False; True for fashion-best; Fashion-MNIST and Image folder only]" in text
     assert "--flip, --no-flip" in text and "--shift SHIFT" in text
 
 

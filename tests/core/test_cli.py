@@ -35,8 +35,9 @@ def test_usage_errors_exit_2(argv, capsys):
 def test_models_lists_every_model_with_its_size(capsys):
     assert main(["models"]) == 0
     rows = {r["model"]: r for r in _lines(capsys.readouterr().out)}
-    assert list(rows) == ["fashion-v0", "fashion-v1", "fashion-v2", "fashion-best", "line",
-                          "line-stack", "circles-v0", "circles-v1", "circles-v2"]
+    assert list(rows) == ["fashion-v0", "fashion-v1", "fashion-v2", "fashion-best", "tinyvgg",
+                          "folder-v0", "folder-v1", "folder-best", "line", "line-stack",
+                          "circles-v0", "circles-v1", "circles-v2"]
     assert rows["fashion-v2"]["parameters"] == 7740 and rows["fashion-v2"]["description"]
 
 
@@ -177,7 +178,7 @@ def test_evaluate_refuses_a_toy_checkpoint(tmp_path, capsys):
     assert main(["train", "--model", "circles-v0", "--epochs", "2", "--out", str(tmp_path)]) == 0
     ckpt = _lines(capsys.readouterr().out)[-1]["result"]["checkpoint"]
     assert main(["evaluate", "--checkpoint", ckpt]) == 1
-    assert "works on the Fashion-MNIST image models" in capsys.readouterr().err
+    assert "works on the image models" in capsys.readouterr().err
 
 
 def test_diverged_run_exits_1_and_saves_nothing_untrained(tmp_path, capsys):
@@ -190,12 +191,15 @@ def test_diverged_run_exits_1_and_saves_nothing_untrained(tmp_path, capsys):
 
 
 def test_nan_before_the_first_epoch_saves_nothing(tmp_path, capsys):
-    # fashion-v0 at lr 1e4 turns NaN at batch 6, long before the first log point
+    # fashion-v0 at lr 1e4 turns NaN at batch 6, usually before the first log point (0.1 s);
+    # on a machine loaded enough to reach a log point first, the blow-up is caught there instead
     assert main(["train", "--model", "fashion-v0", "--epochs", "1", "--lr", "1e4",
                  "--out", str(tmp_path)]) == 1
     captured = capsys.readouterr()
     result = _lines(captured.out)[-1]["result"]
-    assert result["status"] == "halted" and result["checkpoint"] is None and "nan" in result["error"]
+    assert result["checkpoint"] is None and result["epochs"] == 0
+    assert (result["status"] == "halted" and "nan" in result["error"]) or (
+        result["status"] == "diverged" and "Training diverged" in result["error"])
     assert "Nothing saved: no epoch finished" in captured.err and _no_weights_kept(tmp_path)
 
 

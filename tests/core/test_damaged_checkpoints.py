@@ -146,3 +146,43 @@ def test_stale_temporary_files_are_removed_and_live_ones_kept(tmp_path, small):
     _saved(tmp_path, small)
     left = {p.name for p in tmp_path.iterdir()}
     assert left == {files[k] for k in ("live", "other_host", "new_mkstemp", "old_user_file", "old_other")} | {"m.safetensors"}
+
+
+FOLDER_META = {"model_id": "tinyvgg", "class_name": "TinyVGG", "hidden_units": 4, "task": "folder",
+               "classes": ["cats", "dogs", "owls"],
+               "input": {"shape": [3, 32, 32], "scale": 1 / 255, "mean": 0.0, "std": 1.0,
+                         "resize": "stretch"}}
+
+
+@pytest.fixture(scope="module")
+def folder_model():
+    torch.manual_seed(0)
+    return build_model("tinyvgg", 4, (3, 32, 32), 3)
+
+
+def test_an_image_folder_checkpoint_rebuilds_from_its_recipe(tmp_path, folder_model):
+    loaded = checkpoint.load(checkpoint.save(tmp_path / "f", folder_model, FOLDER_META))
+    x = torch.rand(2, 3, 32, 32)
+    with torch.inference_mode():
+        assert torch.equal(loaded.model(x), folder_model(x))
+
+
+@pytest.mark.parametrize("recipe, classes, message", [
+    (None, ["a", "b", "c"], "names no usable image shape"),
+    ({"shape": "3x32x32"}, ["a", "b", "c"], "names no usable image shape"),
+    ({"shape": [3, 32]}, ["a", "b", "c"], "names no usable image shape"),
+    ({"shape": [3, 32, 16]}, ["a", "b", "c"], "names no usable image shape"),
+    ({"shape": [3, 10**6, 10**6]}, ["a", "b", "c"], "names no usable image shape"),
+    ({"shape": [7, 32, 32]}, ["a", "b", "c"], "names no usable image shape"),
+    ({"shape": [3.0, 32, 32]}, ["a", "b", "c"], "names no usable image shape"),
+    ({"shape": [3, 32, 32]}, ["a"], "needs between 2 and 10000 class names, found 1"),
+    ({"shape": [3, 32, 32]}, ["x"] * 20_000, "needs between 2 and 10000 class names"),
+    ({"shape": [3, 32, 32]}, "cats", "needs between 2 and 10000 class names"),
+    ({"shape": [3, 64, 64]}, ["a", "b", "c"], "weights do not fit tinyvgg"),  # another size
+    ({"shape": [3, 32, 32]}, ["a", "b", "c", "d"], "weights do not fit tinyvgg"),  # another count
+])
+def test_a_damaged_image_folder_recipe_is_refused_in_one_line(tmp_path, folder_model, recipe,
+                                                                classes, message):
+    path = checkpoint.save(tmp_path / "f", folder_model, {**FOLDER_META, "input": recipe,
+                                                          "classes": classes})
+    _refused(path, message)

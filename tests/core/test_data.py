@@ -53,6 +53,17 @@ def test_missing_everywhere_names_the_three_ways(tmp_path, monkeypatch):
     assert "download-data" in msg and str(tmp_path / "home") in msg
 
 
+def test_only_fashion_mnists_own_files_are_mended_by_a_download(tmp_path):
+    """The window offers Download by the error itself, not by the workflow picked at the time."""
+    from core.image_folder import load_image_folder
+    with pytest.raises(DataError) as missing:
+        locate(tmp_path)
+    (tmp_path / "only-one" / "cats").mkdir(parents=True)
+    with pytest.raises(DataError) as folder:
+        load_image_folder(tmp_path / "only-one")
+    assert missing.value.remedy == "download" and folder.value.remedy == ""
+
+
 def test_named_folder_without_the_files(tmp_path):
     with pytest.raises(DataError, match="does not hold the four Fashion-MNIST files"):
         load_fashion_mnist(tmp_path)
@@ -105,6 +116,7 @@ def test_corrupt_files_are_named(fashion_files, tmp_path, stem, mutate, message)
     with pytest.raises(DataError) as e:
         load_fashion_mnist(folder)
     assert str(folder / stem) in str(e.value) and message in str(e.value)
+    assert e.value.remedy == "download"  # the window offers a fresh copy
 
 
 def test_broken_gzip_is_named(fashion_files, tmp_path):

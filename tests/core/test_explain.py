@@ -95,3 +95,15 @@ def test_not_sure_flags_the_answers_that_are_wrong_more_often(fashion_small):
     unsure = np.array([verdict(p, fashion_small.classes).unsure for p in probs])
     assert 0.1 * len(unsure) < unsure.sum() < 0.7 * len(unsure)
     assert right[~unsure].mean() > right[unsure].mean() + 0.25
+
+
+def test_colour_models_are_explained_at_their_own_size():
+    # an image-folder model: Grad-CAM for the CNN, saliency summed over colours for the linear one
+    torch.manual_seed(0)
+    picture = np.random.default_rng(0).random((3, 40, 40)).astype(np.float32)
+    cnn = explain(build_model("tinyvgg", 8, (3, 40, 40), 4), picture)
+    assert cnn.method == "grad-cam" and cnn.heat.shape == (40, 40) and len(cnn.probs) == 4
+    assert [a.shape for _, a in cnn.blocks] == [(8, 20, 20), (8, 10, 10)]
+    linear = explain(build_model("folder-v0", 8, (3, 40, 40), 4), picture, target=2)
+    assert linear.method == "saliency" and linear.heat.shape == (40, 40) and linear.target == 2
+    assert 0 <= linear.heat.min() and linear.heat.max() == 1.0

@@ -162,7 +162,7 @@ def test_refuses_a_toy_model(fmt, ckpts, tmp_path, capsys):
     err = _refused(["export", "--checkpoint", str(ckpts["circles"]), "--format", fmt,
                     "--out", str(out)], capsys)
     assert err == (f"error: {ckpts['circles']} holds a circles-v0 model; export works on the "
-                   "Fashion-MNIST image models")
+                   "image models")
     assert not out.exists()
 
 

@@ -1,4 +1,5 @@
-"""Pictures brought to Fashion-MNIST's framing, checked on synthetic drawings of known geometry."""
+"""Pictures brought to Fashion-MNIST's framing, checked on synthetic drawings of known geometry:
+cropped, scaled, centred, set upright, and a drawing's closed outlines filled."""
 import numpy as np
 import pytest
 from PIL import Image
@@ -155,3 +156,36 @@ def test_same_framing_for_every_picture_of_a_drawing():
     np.testing.assert_allclose(to_model_input(a), to_model_input(1.0 - a), atol=1e-6)
     with pytest.raises(ValueError, match="deskew"):
         to_model_input(a, deskew="sideways")
+
+
+def _outline(points, width=8, bg=0.0, ink=1.0, size=280):
+    img = Image.new("F", (size, size), bg)
+    ImageDraw.Draw(img).line(points, fill=ink, width=width, joint="curve")
+    return np.asarray(img, np.float32)
+
+
+TROUSERS = [(100, 30), (185, 30), (200, 255), (160, 255), (142, 110), (120, 255), (80, 255),
+            (100, 30)]
+
+
+def test_a_closed_outline_is_filled_like_the_solid_items_of_the_data_set():
+    from core.preprocess import FILL_LEVEL
+    drawn = to_model_input(_outline(TROUSERS))
+    plain = to_model_input(_outline(TROUSERS), fill=False)
+    inside = (drawn >= FILL_LEVEL) & (plain < 0.25)
+    assert inside.sum() > 100  # the legs' insides, as a silhouette
+    assert (drawn >= plain).all() and drawn[0, 0] == 0 and drawn[27, 13] == plain[27, 13]  # the gap
+    # dark ink on paper (a pen drawing, a scan) is the same drawing
+    assert np.allclose(to_model_input(_outline(TROUSERS, bg=1.0, ink=0.0)), drawn)
+
+
+def test_an_open_stroke_and_a_photo_are_not_filled():
+    u_shape = _outline([(60, 40), (60, 240), (220, 240), (220, 40)])  # open at the top
+    assert np.array_equal(to_model_input(u_shape), to_model_input(u_shape, fill=False))
+    # a shaded ring (a photo's tones, not solid ink) keeps its dark middle
+    yy, xx = np.mgrid[0:200, 0:200]
+    r = np.hypot(yy - 100, xx - 100)
+    ring = np.where((r > 40) & (r < 90), 0.3 + 0.6 * (xx / 200), 0.0).astype(np.float32)
+    out = to_model_input(ring)
+    assert out[14, 14] < 0.1 and np.array_equal(out, to_model_input(ring, fill=False))
+    assert to_model_input(ring, fill=True)[14, 14] >= 0.8  # asked for, it fills

@@ -141,6 +141,21 @@ def test_a_database_that_is_not_one_is_set_aside(tmp_path):
     assert len(RunStore(db).runs()) == 1
 
 
+
+def test_a_folder_in_the_databases_place_is_set_aside(tmp_path):
+    """As the JSON kept files do; it used to leave the history unusable ("unable to open database
+    file") until someone removed the folder by hand."""
+    db = tmp_path / "runs.sqlite"
+    db.mkdir()
+    (db / "mine.txt").write_text("kept")
+    store = RunStore(db)
+    assert store.runs() == []
+    assert "a folder is in its place" in store.problem and ".damaged-" in store.problem
+    [aside] = tmp_path.glob("runs.sqlite.damaged-*")
+    assert (aside / "mine.txt").read_text() == "kept"
+    _writer(str(db), "new", 1, 2)
+    assert len(RunStore(db).runs()) == 1
+
 def test_a_truncated_database_is_set_aside_or_read(tmp_path):
     db = tmp_path / "runs.sqlite"
     _writer(str(db), "a", 30, 10)

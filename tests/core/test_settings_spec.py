@@ -23,9 +23,11 @@ def test_every_setting_is_a_field_with_a_valid_default_and_a_place():
 
 
 def test_workflow_defaults_are_the_seeds():
-    assert WORKFLOW_DEFAULTS == {"fashion": {"epochs": 3, "lr": 0.1},
-                                 "line": {"epochs": 300, "lr": 0.01},
-                                 "circles": {"epochs": 1500, "lr": 0.1}}
+    # notebook 04 trains TinyVGG on a folder with Adam at lr 0.001 for 5 epochs
+    assert WORKFLOW_DEFAULTS == {"fashion": {"epochs": 3, "lr": 0.1, "optimizer": "sgd"},
+                                 "line": {"epochs": 300, "lr": 0.01, "optimizer": "sgd"},
+                                 "circles": {"epochs": 1500, "lr": 0.1, "optimizer": "sgd"},
+                                 "folder": {"epochs": 5, "lr": 0.001, "optimizer": "adam"}}
     d = TrainConfig()
     assert (d.model, d.epochs, d.batch_size, d.lr, d.optimizer, d.weight_decay, d.hidden_units,
             d.seed, d.device, d.threads, d.data_dir, d.augment, d.sketch_fraction) == (
@@ -80,8 +82,13 @@ def test_workflows_that_use_each_setting():
     toy_only_unused = {s.name for s in SETTINGS if not s.used_in("circles")}
     assert toy_only_unused == {"batch_size", "hidden_units", "data_dir", "augment",
                                "sketch_fraction", "label_smoothing", "flip", "shift",
-                               "mixed_precision"}
-    assert all(s.used_in("fashion") for s in SETTINGS)
+                               "mixed_precision", "image_folder", "image_size",
+                               "test_fraction", "split_seed", "trivial_augment"}
+    folder_only = {"image_folder", "image_size", "test_fraction", "split_seed", "trivial_augment"}
+    assert {s.name for s in SETTINGS if not s.used_in("fashion")} == folder_only
+    # an image folder reads the image settings, but not Fashion-MNIST's files or sketches
+    assert {s.name for s in SETTINGS if not s.used_in("folder")} == {"data_dir", "augment",
+                                                                    "sketch_fraction"}
 
 
 def test_a_declaration_with_a_mistake_is_refused_when_read():

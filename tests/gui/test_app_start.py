@@ -39,7 +39,7 @@ def test_ready_probe_loads_every_tab_and_logs_the_session(tmp_path):
     out = start(tmp_path, {"TRAINDESK_READY_PROBE": "1"})
     assert out.returncode == 0, out.stderr
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("ready "))
-    assert "tabs=5" in line and "data=none" not in line
+    assert "tabs=4" in line and "data=none" not in line
     log = log_text(tmp_path)
     assert "window started" in log and "PyTorch" in log and "0 unexpected errors" in log
 

@@ -123,3 +123,31 @@ def test_close_stops_the_thread(qtbot, trained_v2):
     p.close()
     assert not running_threads()
     p.shutdown()  # twice is fine
+
+
+def test_a_removed_model_leaves_the_cards_and_the_answers(qtbot, panel, trained_v2):
+    """The Draw tab forgets a model (its run was deleted): the others keep their own answers,
+    numbered by the new list, even for a drawing predicted while the old list stood."""
+    model, classes = trained_v2
+    shouting = [c.upper() for c in classes]  # the same model under other names, to tell them apart
+    panel.add_model("second", model, shouting)
+    panel.add_model("third", model, classes)
+    panel.select_model(1)
+    stroke(panel.surface, TROUSERS[0])
+    assert len(wait_for_revision(qtbot, panel).probs) == 3
+    stroke(panel.surface, TROUSERS[1])
+    panel.remove_model("fashion-v2 (1 epoch)")  # while that drawing may be predicted
+    assert [n for n, _ in panel.models] == ["second", "third"] and len(panel.grid.cards) == 2
+    assert panel.selected == 0  # still "second", one place up
+    stroke(panel.surface, TROUSERS[2])
+    answer = wait_for_revision(qtbot, panel)
+    assert len(answer.probs) == 2
+    assert [c for c, _ in panel.bars.values()] == shouting and panel.answer.text().startswith("second")
+    panel.grid.cards[1].clicked.emit()  # the card that moved up selects its own model
+    assert panel.selected == 1
+    panel.remove_model("second")
+    panel.remove_model("third")
+    panel.remove_model("never added")  # nothing to do
+    assert panel.models == [] and panel.grid.cards == [] and panel.grid._empty.isVisibleTo(panel.grid)
+    stroke(panel.surface, TROUSERS[0])
+    qtbot.waitUntil(lambda: panel.answer.text() == "Add or load a model", timeout=10000)

@@ -279,3 +279,27 @@ def test_a_run_with_no_news_for_long_says_so(qtbot, panel, tmp_path):
     assert panel.follow(folder)
     assert panel.status.text() == "running \u2014 epoch 1 of 3 (nothing new for 5 min)"
     assert "#1f6fc5" in panel.status.styleSheet()
+
+
+def test_numbers_no_training_writes_are_left_out_not_drawn(qtbot, panel, tmp_path):
+    """JSON numbers are unbounded: a hand-edited or damaged metrics file with an epoch of 10**30
+    (numpy's int64 overflowed), a step of 2**63 or a loss of 1e308 (the plot's padded range became
+    infinite) made every redraw raise. Those values are left out; the sane rows still draw."""
+    folder = tmp_path / "fashion-v0-20250101-120000-abcdef"
+    folder.mkdir()
+    w = RunFolderWriter(folder, _info())
+    _batches(w, 1)
+    for row in ({"step": 6, "epoch": 10 ** 30, "loss": 0.5}, {"step": 2 ** 63, "epoch": 1, "loss": 0.5},
+                {"step": 7, "epoch": 1, "loss": 1e308, "acc": -1e300, "lr": 10 ** 400},
+                {"step": 10 ** 400, "epoch": 1, "loss": 0.5}):
+        _append(folder, (json.dumps({"kind": "batch", **row}) + "\n").encode())
+    _append(folder, _epoch_line(1).replace(b'"train_loss": 1.0', b'"train_loss": 1e308'))
+    assert panel.follow(folder)
+    qtbot.waitUntil(lambda: len(panel.comparison.records) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: _points(panel) == 6, timeout=5000)  # the 5 batches and step 7
+    items = panel.curves.items[panel.row.run_id]
+    loss = items["loss"].yData
+    assert list(loss[:5]) == [2.0 / s for s in range(1, 6)] and not (loss[5] == loss[5])  # NaN
+    for plot in panel.curves.plots.values():
+        (x0, x1), (y0, y1) = plot.viewRange()
+        assert all(abs(v) < 1e6 for v in (x0, x1, y0, y1))

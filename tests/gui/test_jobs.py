@@ -210,7 +210,8 @@ def test_closing_the_window_mid_job_leaves_no_thread_and_a_whole_file(qtbot, tmp
 
 
 def test_closing_the_main_window_mid_run_saves_the_run_and_ends_every_thread(window, qtbot):
-    """Training after its first epoch, the toy playing: close ends both, and the run is on disk."""
+    """Training after its first epoch, an evaluation job about: close ends every thread, and the
+    run is on disk."""
     from core import checkpoint
     from core.run_store import RunStore
     from tests.gui.test_window_run import record
@@ -221,10 +222,7 @@ def test_closing_the_main_window_mid_run_saves_the_run_and_ends_every_thread(win
     events = record(w.host.worker)
     w.start()
     qtbot.waitUntil(lambda: any(n == "epoch_done" for n, _ in events), timeout=60000)
-    w.tool_tabs.toy.play()
-    qtbot.waitUntil(lambda: w.tool_tabs.toy.last_frame is not None
-                    and w.tool_tabs.toy.last_frame.epoch > 0, timeout=60000)
-    assert {t.objectName() for t in running_threads()} >= {"TrainDesk worker", "toy-worker"}
+    assert "TrainDesk worker" in {t.objectName() for t in running_threads()}
     w.close()
     assert not running_threads()
     # Written before close returned: stopped like the Stop button, then saved whole.

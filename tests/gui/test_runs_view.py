@@ -317,14 +317,14 @@ def test_runs_tab_feeds_evaluate_and_opens_runs_there_and_in_draw(qtbot, tool_ta
     tt = tool_tabs
     tabs = tt.tabs
     assert [tabs.tabText(i) for i in range(tabs.count())] == [
-        "&Evaluate", "&Draw", "&Line && circles", "R&uns"]
+        "&Evaluate", "&Draw", "R&uns"]
     # the history's Fashion-MNIST runs with a checkpoint are listed in Evaluate at start
     assert [r.run_id for r in tt.evaluation.records] == ["run-a", "run-b", "run-c"]
     qtbot.waitUntil(lambda: len(tt.runs.rows) == 4, timeout=10_000)
     tabs.resize(1300, 900)
     tabs.show()
     qtbot.waitExposed(tabs)
-    tabs.setCurrentIndex(3)
+    tabs.setCurrentIndex(2)
     tabs.activateWindow()
     tt.runs.table.view.setFocus()
     qtbot.waitUntil(tt.runs.table.view.hasFocus)
@@ -342,17 +342,17 @@ def test_runs_tab_feeds_evaluate_and_opens_runs_there_and_in_draw(qtbot, tool_ta
     qtbot.waitUntil(lambda: entry.report is not None, timeout=60_000)
     assert abs(entry.report.accuracy - trained[1]) < 0.01  # the same model the trainer measured
 
-    tabs.setCurrentIndex(3)
+    tabs.setCurrentIndex(2)
     tt.runs.open_best_action.trigger()
     assert [n for n, _ in tt.canvas.models][-1] == "gamma, best epoch 2"
     tt.runs.open_run()  # again: selected, not added twice
     assert len(tt.canvas.models) == models + 2 and tt.canvas.selected == models
 
     (tmp_path / "runs" / "run-a" / "last.safetensors").write_bytes(b"\0" * 100)  # damaged
-    tabs.setCurrentIndex(3)
+    tabs.setCurrentIndex(2)
     tt.runs.table.select_ids(["run-a"], "run-a")
     tt.runs.open_run()
-    assert tabs.currentIndex() == 3 and "Could not open \u201calpha\u201d" in tt.runs.message.text()
+    assert tabs.currentIndex() == 2 and "Could not open \u201calpha\u201d" in tt.runs.message.text()
     assert len(tt.canvas.models) == models + 2
 
 
@@ -377,3 +377,22 @@ def test_saved_run_reaches_runs_evaluate_and_draw(qtbot, tool_tabs, tmp_path, tr
     assert tt.evaluation.comparison.table.item(listed - 1, 2).text() == "91.00"
     tt.run_recorded("run-new")
     qtbot.waitUntil(lambda: [r.epochs for r in tt.runs.rows if r.run_id == "run-new"] == [2], timeout=10_000)
+
+
+def test_deleted_runs_leave_evaluate_and_draw(qtbot, tool_tabs, monkeypatch):
+    tt = tool_tabs
+    qtbot.waitUntil(lambda: len(tt.runs.rows) == 4, timeout=10_000)
+    for run_id in ("run-a", "run-c"):  # both opened: in the comparison and on the canvas
+        tt.runs.table.select_ids([run_id], run_id)
+        tt.runs.open_run()
+    assert [n for n, _ in tt.canvas.models] == ["alpha, epoch 1", "gamma, epoch 2"]
+    assert tt.evaluation.current == "run-c"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    tt.runs.table.select_ids(["run-c"], "run-c")
+    tt.runs.delete_runs()
+    qtbot.waitUntil(lambda: "run-c" not in tt.evaluation.entries, timeout=10_000)
+    assert [r.run_id for r in tt.evaluation.records] == ["run-a", "run-b"]
+    assert tt.evaluation.comparison.table.rowCount() == 2
+    assert tt.evaluation.current == "run-b"  # the newest run left is on show
+    assert [n for n, _ in tt.canvas.models] == ["alpha, epoch 1"] and len(tt.canvas.grid.cards) == 1
+    qtbot.waitUntil(lambda: len(tt.runs.rows) == 3, timeout=10_000)

@@ -41,15 +41,16 @@ def panel(qtbot):
 def test_rows_labels_and_order_are_as_before(panel):
     labelled = [[text for text, _, _ in rows(box.layout()) if text] for box in panel.groups]
     assert [box.title() for box in panel.groups] == ["Experiment", "Training", "Hardware and data"]
-    assert labelled == [["Workflow", "Model"],
+    assert labelled == [["Workflow", "Model", "Image folder"],
                         ["Epochs", "Batch size", "Learning rate", "Optimizer", "Weight decay",
                          "Momentum", "Label smoothing", "LR schedule", "Step every (epochs)",
                          "Warm-up (epochs)", "Best epoch by", "Early stopping patience",
-                         "Hidden units", "Seed", "Sketch-robust (mix drawings into batches)",
-                         "Random flips", "Random shift (pixels)"],
+                         "Hidden units", "Seed", "Mix in drawings (sketch)",
+                         "Random flips", "Random shift (pixels)", "TrivialAugment"],
                         ["Device", "Data folder", "Write TensorBoard logs",
-                         "Mixed precision (bfloat16)"]]
-    assert len(rows(panel.groups[0].layout())) == 5 and len(rows(panel.groups[2].layout())) == 6
+                         "Mixed precision (bfloat16)", "Image size (pixels)", "Test fraction",
+                         "Split seed"]]
+    assert len(rows(panel.groups[0].layout())) == 7 and len(rows(panel.groups[2].layout())) == 9
     assert (panel.epochs.minimum(), panel.epochs.maximum()) == (1, 1_000_000)
     assert (panel.batch_size.minimum(), panel.batch_size.maximum()) == (1, 60_000)
     assert (panel.lr.minimum(), panel.lr.maximum(), panel.lr.decimals()) == (1e-8, 100.0, 8)
@@ -103,7 +104,8 @@ def test_saved_settings_keep_the_previous_versions_keys(panel):
                           "circles", "log_interval_s", "augment", "sketch_fraction", "workflow",
                           "momentum", "schedule", "step_epochs", "warmup_epochs", "best_by",
                           "patience", "tensorboard", "label_smoothing", "flip", "shift",
-                          "mixed_precision"}
+                          "mixed_precision", "image_folder", "image_size", "test_fraction",
+                          "split_seed", "trivial_augment"}
     # A state written by the previous version, toy workflow included, restores as it was.
     old = {**state, "workflow": "circles", "model": "circles-v2", "epochs": 1000, "lr": 0.05,
            "optimizer": "adam", "seed": 7, "device": "cpu"}

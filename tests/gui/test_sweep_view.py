@@ -124,3 +124,14 @@ def test_the_window_starts_a_sweep_and_stops_it(qtbot, window, tmp_path):
     assert len(rows) == 2 and all(r.status == "stopped" and r.checkpoint for r in rows.values())
     assert "Stopped: 2 of 3 runs" in view.message.text()
     assert any("Sweep: main.py sweep" in line for line in window.log_text().splitlines())
+
+
+@pytest.mark.parametrize("model, regression", [("line", True), ("line-stack", True),
+                                                ("circles-v2", False), ("tinyvgg", False),
+                                                ("no-such-model", False)])
+def test_the_line_models_are_scored_by_test_loss(model, regression):
+    """By the model's workflow (core.workflows), not by its name."""
+    from gui.sweep.sweep_plot import SweepPlot
+    view = SweepPlot()
+    view.plan = {"model": model, "runs": []}
+    assert view._regression() is regression

@@ -38,7 +38,7 @@ def test_first_paint_comes_before_torch_and_pyqtgraph_and_shows_loading(tmp_path
     assert out.returncode == 0, out.stderr
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("HEAVY"))
     assert "HEAVY [] " in line
-    assert "ACTIONS [False, False, False, False]" in line  # nothing to press while loading
+    assert "ACTIONS [False, False, False, False, False, False]" in line  # nothing to press while loading
     assert "STATUS Loading PyTorch…" in line and "loading…" in line
 
 

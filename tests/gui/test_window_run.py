@@ -65,7 +65,9 @@ def test_short_run_emits_epochs_in_order_and_fills_the_plots(window, qtbot):
     w = window
     w.panel.set_config({"model": "fashion-v0", "epochs": 2, "batch_size": 64, "hidden_units": 10})
     qtbot.waitUntil(lambda: w.start_action.isEnabled(), timeout=30000)
-    assert enabled(w) == {"Start": True, "Pause": False, "Stop": False, "+1 epoch": False}
+    # Step starts a run one epoch at a time; Reset belongs to the paced workflows (line, circles)
+    assert enabled(w) == {"Start": True, "Pause": False, "Stop": False, "+1 epoch": False,
+                          "Step": True, "Reset": False}
     events = record(w.host.worker)
     w.start()
     assert enabled(w)["Start"] is False and enabled(w)["Stop"] is True
@@ -90,7 +92,8 @@ def test_short_run_emits_epochs_in_order_and_fills_the_plots(window, qtbot):
     log = w.log_text()
     assert "Epoch 1/2 | Train loss: " in log and "| Test acc: " in log and "Epoch 2/2" in log
     assert w.phase == IDLE
-    assert enabled(w) == {"Start": True, "Pause": False, "Stop": False, "+1 epoch": True}
+    assert enabled(w) == {"Start": True, "Pause": False, "Stop": False, "+1 epoch": True,
+                          "Step": True, "Reset": False}
     assert "Epoch 2/2 · 100%" in w.status.progress.format()
     assert "samples/s" in w.status.speed.text() and "Elapsed" in w.status.time.text()
 
@@ -173,7 +176,8 @@ def test_shortcuts_drive_the_run(window, qtbot):
     w.panel.set_config({"model": "fashion-v0", "epochs": 1, "batch_size": 16})
     shortcuts = {a.text(): [s.toString() for s in a.shortcuts()] for a in w.run_actions}
     assert shortcuts == {"Start": ["Ctrl+R", "F5"], "Pause": ["Ctrl+P", "F6"],
-                         "Stop": ["Ctrl+.", "Shift+F5"], "+1 epoch": ["Ctrl+E", "F7"]}
+                         "Stop": ["Ctrl+.", "Shift+F5"], "+1 epoch": ["Ctrl+E", "F7"],
+                         "Step": ["Ctrl+T", "F8"], "Reset": ["Ctrl+Shift+N", "F9"]}
     w.activateWindow()
     qtbot.waitUntil(w.isActiveWindow, timeout=5000)
     events = record(w.host.worker)

@@ -3,13 +3,15 @@ from core.run_store import RunStore
 
 
 def _kept_fashion_runs():
-    return [r for r in RunStore().runs() if r.checkpoint and r.model_id.startswith("fashion")]
+    """The kept runs Evaluate lists: every image workflow's (Fashion-MNIST's and image folders')."""
+    from gui.runs.runs_panel import is_image_run
+    return [r for r in RunStore().runs() if r.checkpoint and is_image_run(r)]
 
 
 def test_finished_run_reaches_evaluation_canvas_and_history(qtbot, window):
     w = window
     assert [w.tab_widget.tabText(i) for i in range(w.tab_widget.count())] == [
-        "&Training", "&Evaluate", "&Draw", "&Line && circles", "R&uns"]
+        "&Training", "&Evaluate", "&Draw", "R&uns"]
     w.panel.set_config({"model": "fashion-v0", "epochs": 1, "batch_size": 256})
     qtbot.waitUntil(lambda: w.tool_tabs.evaluation.data is not None, timeout=60000)
     before = len(w.tool_tabs.evaluation.records)  # earlier tests' runs, read from the history

@@ -1,4 +1,5 @@
-"""Flood fill on a numpy mask, vectorised: no per-pixel Python loop, so a click fills at once."""
+"""Flood fill on a numpy mask, vectorised: no per-pixel Python loop, so a click fills at once (the
+Draw tab's Fill tool) and a drawing's outlines are filled cheaply (core.preprocess)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,0 +1,20 @@
+"""Fashion-MNIST (notebook 03): 70,000 greyscale 28x28 clothing images in 10 classes."""
+from __future__ import annotations
+
+from core.workflows.base import IMAGES, VIEW_CANVAS, VIEW_CONFUSION, VIEW_CURVES, Workflow
+
+# How raw pixels become model inputs: [H, W] uint8 -> [1, 28, 28] float in 0..1, light on dark.
+RECIPE = {"shape": [1, 28, 28], "scale": 1 / 255, "mean": 0.0, "std": 1.0, "background": "dark"}
+
+
+def _load(config, progress=None):
+    from core.data import load_fashion_mnist
+    return load_fashion_mnist(config.data_dir)
+
+
+WORKFLOW = Workflow(
+    id="fashion", name="Fashion-MNIST",
+    blurb="70,000 greyscale 28×28 clothing images, 10 classes (notebook 03).",
+    kind=IMAGES, default_model="fashion-v2", views=(VIEW_CURVES, VIEW_CONFUSION, VIEW_CANVAS),
+    load=_load, data_key=lambda config: ("fashion", config.data_dir or None), notebook="03",
+    input_recipe=lambda data: dict(RECIPE))
