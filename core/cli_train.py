@@ -121,7 +121,7 @@ def _train_loop(run, config: TrainConfig, task: str) -> None:
     images = workflows.get(task).images  # every epoch a line; the toy runs' thousands: a tenth
     for ev in run.events():
         if hasattr(ev, "test_loss"):
-            if images or ev.epoch % max(1, config.epochs // 10) == 0 or ev.epoch == 1:
+            if images or ev.milestone():
                 _say(clear + ev.line())
             _emit({"epoch": ev.epoch, "train_loss": _num(ev.train_loss), "train_acc": _num(ev.train_acc),
                    "test_loss": _num(ev.test_loss), "test_acc": _num(ev.test_acc),

@@ -216,6 +216,12 @@ class EpochResult:
         return (f"Epoch {self.epoch}/{self.epochs} | Train loss: {self.train_loss:.5f}{acc} | "
                 f"Test loss: {self.test_loss:.5f}{tacc} | {self.seconds:.1f} s")
 
+    def milestone(self, first: int = 1) -> bool:
+        """Worth a line where a run has thousands of tiny epochs (the line, the circles): the
+        run's first epoch, each tenth of the run, and the last. Decided per epoch, so the log
+        reads the same however the epochs were batched on their way to it."""
+        return self.epoch in (first, self.epochs) or self.epoch % max(1, self.epochs // 10) == 0
+
 
 @dataclass
 class RunResult:

@@ -109,7 +109,7 @@ class MainWindow(RunReports, DataSources, QMainWindow):
         self.step_action, self.reset_action, self.speed = actions.step, actions.reset, actions.speed
         self.live_stack = None    # gui/training/live_views.py, once the plots are built
         self._reset_pending = False
-        self._logged_epoch = None  # the last epoch of this run a log line was written for
+        self._first_epoch = 1  # of the run on show: a paced run's log keeps its milestones
         self._plotted_workflow = None  # the workflow whose run the curves show
         # Settings changes of a paced workflow show the new untrained model (as TF Playground
         # does), and an image folder's contents are looked up; both once typing settles.

@@ -63,6 +63,7 @@ class LiveView:
         from core import workflows
         from core.toy_data import make_line
         self.trainer, self.sent, self.pending, self.last = trainer, 0, 0, 0.0
+        self.first = len(trainer.history) + 1  # the first epoch of the run (or of its "+N epochs")
         data, cfg = trainer.data, trainer.config
         self.view = trainer.workflow.live_view
         arrays = [t.cpu().numpy() for t in (data.train_x, data.train_y, data.test_x, data.test_y)]

@@ -14,7 +14,7 @@ from gui.training.session import PAUSED
 
 class RunReports:
     def _on_run_started(self, info) -> None:
-        self._logged_epoch = None
+        self._first_epoch = info.first_epoch
         self.status.run_started(info)
         if self.plots is not None:
             if info.resumed_from:  # another run than the one on show: its own curves
@@ -44,12 +44,9 @@ class RunReports:
         if self.plots is not None:
             self.plots.add_epoch(ev)
         self.status.epoch(ev)
-        # The paced workflows send their epochs with each frame (<= 20 a second), so a run of
-        # thousands keeps a readable log: the first shown (at speed a frame holds several),
-        # every tenth of the run, and the last.
-        if not self._workflow().paced or self._logged_epoch is None or ev.epoch == ev.epochs or \
-                ev.epoch - self._logged_epoch >= max(1, ev.epochs // 10):
-            self._logged_epoch = ev.epoch
+        # A paced run of thousands of epochs keeps a readable log: its milestones only. The
+        # worker sends each of them even when a frame (<= 20 a second) holds many epochs.
+        if not self._workflow().paced or ev.milestone(self._first_epoch):
             self.log(ev.line())
 
     def _on_finished(self, result) -> None:

@@ -264,7 +264,8 @@ class TrainWorker(QObject):
             for event in trainer.history:  # the epochs it already has, so its curves are whole
                 self.epoch_done.emit(event)
         live = self._live
-        if live is not None:  # a paused or slowly paced run shows each epoch before it waits
+        if live is not None:  # a paced run; paused or slowly paced, it shows each epoch before it waits
+            live.first = first
             trainer.on_idle = lambda: live.pending and self._send_frame(live)
         for event in self._recorded.events(epochs):
             if isinstance(event, EpochResult) and live is not None:
@@ -283,13 +284,19 @@ class TrainWorker(QObject):
         self.run_finished.emit(result)
 
     def _send_frame(self, live, end=None) -> None:
-        """The epochs since the last frame and the model's fit now; the last epoch also as an
-        epoch_done (so the status bar, log and curves follow at the frame rate, not per epoch)."""
+        """The epochs since the last frame and the model's fit now. The frame's last epoch goes
+        out as an epoch_done too (the status bar follows at the frame rate, not per epoch), and
+        so does each milestone the frame holds, which the log keeps whatever the frame rate."""
+        start = live.sent
         frame = live.frame()
         if end is not None:
             frame.done, frame.stopped, frame.error = True, end.stopped, end.error
-        if len(frame.ep):
-            self.epoch_done.emit(live.trainer.history[-1])
+        epochs = live.trainer.history[start:live.sent]
+        for event in epochs[:-1]:
+            if event.milestone(live.first):
+                self.epoch_done.emit(event)
+        if epochs:
+            self.epoch_done.emit(epochs[-1])
         self.live_frame.emit(frame)
 
     def _scan_folder(self, job, folder: str, size: int, fraction: float, seed: int) -> None:

@@ -42,8 +42,25 @@ def test_line_seed_run_draws_the_fit_and_learns_the_line(qtbot, window):
     assert len(x) == 20 and np.allclose(y, 0.7 * x + 0.3, atol=0.02)  # red dots on the green ones
     assert view.loss.n == 300 and view.loss.last("test") < 0.02
     assert "0.70" in view.values.text()
-    # the log keeps a readable summary, not 300 lines
-    assert 5 <= w.log_text().count("Epoch ") <= 25
+    # the log keeps a readable summary, not 300 lines: the first epoch, each tenth, the last
+    assert _logged_epochs(w) == [1, *range(30, 301, 30)]
+
+
+def _logged_epochs(w):
+    return [int(line.split()[1].split("/")[0]) for line in w.log_text().splitlines()
+            if line.startswith("Epoch ")]
+
+
+def test_the_log_keeps_the_milestones_when_one_frame_holds_every_epoch(qtbot, window, monkeypatch):
+    # A fast machine trains the line's 300 epochs in a few frames; here all of them go in the
+    # last frame, and the log must still read the same.
+    from gui.training import live_frames
+    w = window
+    _pick(qtbot, w, "line")
+    monkeypatch.setattr(live_frames, "FRAME_S", 3600.0)
+    result = _play_to_the_end(qtbot, w)
+    assert result.epochs_done == 300 and w.last_frame.done and len(w.last_frame.ep) == 300
+    assert _logged_epochs(w) == [1, *range(30, 301, 30)]
 
 
 def test_circles_default_run_bends_the_boundary(qtbot, window):
