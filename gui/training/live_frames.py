@@ -64,6 +64,7 @@ class LiveView:
         from core.toy_data import make_line
         self.trainer, self.sent, self.pending, self.last = trainer, 0, 0, 0.0
         self.first = len(trainer.history) + 1  # the first epoch of the run (or of its "+N epochs")
+        self.epochs_sent: list = []  # the EpochResults the last frame carried
         data, cfg = trainer.data, trainer.config
         self.view = trainer.workflow.live_view
         arrays = [t.cpu().numpy() for t in (data.train_x, data.train_y, data.test_x, data.test_y)]
@@ -85,7 +86,7 @@ class LiveView:
 
     def frame(self) -> LiveFrame:
         from core import toy_views as tv
-        hist = self.trainer.history[self.sent:]
+        hist = self.epochs_sent = self.trainer.history[self.sent:]
         self.sent += len(hist)
         self.pending, self.last = 0, time.monotonic()
 

@@ -287,11 +287,10 @@ class TrainWorker(QObject):
         """The epochs since the last frame and the model's fit now. The frame's last epoch goes
         out as an epoch_done too (the status bar follows at the frame rate, not per epoch), and
         so does each milestone the frame holds, which the log keeps whatever the frame rate."""
-        start = live.sent
         frame = live.frame()
         if end is not None:
             frame.done, frame.stopped, frame.error = True, end.stopped, end.error
-        epochs = live.trainer.history[start:live.sent]
+        epochs = live.epochs_sent
         for event in epochs[:-1]:
             if event.milestone(live.first):
                 self.epoch_done.emit(event)
