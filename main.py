@@ -4,7 +4,7 @@ import sys
 
 def main() -> int:
     if len(sys.argv) > 1:
-        from core.cli import main as cli_main
+        from core.cli.dispatch import main as cli_main
         return cli_main(sys.argv[1:])
     from gui.app import main as gui_main
     return gui_main()

@@ -29,9 +29,10 @@ YARDSTICK = ["--epochs", "3", "--batch-size", "32", "--lr", "0.1", "--optimizer"
 
 
 def child(model_id: str, threads: int, extra: list[str]) -> None:
-    from core.cli import build_parser, config_from_args
+    from core.cli.common import config_from_args
+    from core.cli.dispatch import build_parser
     from core.models import get_spec
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
 
     flags = ["train", "--model", model_id, "--threads", str(threads)]
     if os.environ.get("TRAINDESK_BENCH_DATA"):

@@ -29,9 +29,9 @@ def main() -> None:
     args = p.parse_args()
 
     from core.config import TrainConfig
-    from core.data import CLASS_NAMES
-    from core.image_folder import load_image_folder, scan
-    from core.trainer import Trainer
+    from core.data.fashion_mnist import CLASS_NAMES
+    from core.data.image_folder import load_image_folder, scan
+    from core.train.trainer import Trainer
     from image_folder_fixture import write_fashion_folder
 
     with tempfile.TemporaryDirectory(prefix="traindesk-bench-folder-") as tmp:

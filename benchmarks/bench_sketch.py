@@ -4,7 +4,7 @@ Trains the same model twice with the seed's settings, without and with `augment=
 reports Fashion-MNIST test accuracy and top-1 accuracy on the drawing sets (benchmarks/drawings.py)
 per style: "realistic" (random size, place and a slight tilt on the 280x280 canvas, as people
 draw; the figures quoted in the README) and "upright" (the earlier set, never tilted).
-Drawings are framed by TrainDesk's own preprocessing (core.preprocess.to_model_input), as the Draw
+Drawings are framed by TrainDesk's own preprocessing (core.pictures.framing.to_model_input), as the Draw
 tab and `main.py predict` frame them; Fashion-MNIST test images are not re-framed.
 
     python benchmarks/bench_sketch.py [--model fashion-v2] [--epochs N] [--per-class 50]
@@ -26,7 +26,7 @@ import torch  # noqa: E402
 
 import core.config  # noqa: E402
 from core.config import TrainConfig  # noqa: E402
-from core.trainer import Trainer  # noqa: E402
+from core.train.trainer import Trainer  # noqa: E402
 from drawings import SETS, drawing_set  # noqa: E402
 
 
@@ -71,8 +71,8 @@ def main() -> None:
 
     if args.load:
         from core import checkpoint
-        from core.data import load_fashion_mnist
-        from core.evaluate import evaluate_model
+        from core.data.fashion_mnist import load_fashion_mnist
+        from core.evaluation.evaluate import evaluate_model
         data = load_fashion_mnist()
         for path in args.load:
             ckpt = checkpoint.load(path)

@@ -26,7 +26,7 @@ def write_history(home: Path, n: int) -> None:
     """N plausible finished runs in the run history, each with 3 epochs and a 120-point curve
     (checkpoints absent: listing must not need them)."""
     sys.path.insert(0, str(ROOT))
-    from core.run_store import RunStore
+    from core.runs.store import RunStore
 
     runs = home / "runs"
     store = RunStore(runs / "runs.sqlite")

@@ -33,7 +33,7 @@ def seed_loop(model_id: str, epochs: int, batch_size: int) -> dict:
     from torchvision import datasets
     from torchvision.transforms import ToTensor
 
-    from core.data import locate
+    from core.data.fashion_mnist import locate
     from core.models import build_model
 
     _, files = locate(os.environ.get("TRAINDESK_BENCH_DATA"))
@@ -73,7 +73,7 @@ def seed_loop(model_id: str, epochs: int, batch_size: int) -> dict:
 
 def traindesk(model_id: str, epochs: int, batch_size: int) -> dict:
     from core.config import TrainConfig
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
 
     t = Trainer(TrainConfig(model=model_id, epochs=epochs, batch_size=batch_size, lr=0.1,
                             data_dir=os.environ.get("TRAINDESK_BENCH_DATA")))

@@ -30,7 +30,7 @@ PROBE_MS = 10  # the stall probe's timer interval
 
 def child_headless(args) -> dict:
     from core.config import TrainConfig
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
 
     trainer = Trainer(TrainConfig(model=args.model, epochs=args.epochs))
     t0 = time.perf_counter()

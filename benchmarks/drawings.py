@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.preprocess import to_model_input
+from core.pictures.framing import to_model_input
 
 CANVAS = 280
 STYLES = ("silhouette", "outline", "ink")

@@ -17,9 +17,9 @@ sys.path.insert(0, str(ROOT))
 
 from core.checkpoint import load  # noqa: E402
 from core.config import RunResult, TrainConfig  # noqa: E402
-from core.data import load_fashion_mnist  # noqa: E402
-from core.history import RunRecord  # noqa: E402
-from core.trainer import Trainer  # noqa: E402
+from core.data.fashion_mnist import load_fashion_mnist  # noqa: E402
+from core.runs.legacy_json import RunRecord  # noqa: E402
+from core.train.trainer import Trainer  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "traindesk-shoot-eval"
 RUNS = [("fashion-v0", 1), ("fashion-v2", 3)]

@@ -23,7 +23,7 @@ DEVICE_NAMES = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA", "mps": "Apple MPS"
 OPTIMIZERS = tuple(OPTIMIZER_NAMES)
 DEVICES = tuple(DEVICE_NAMES)
 AUGMENTS = ("", "sketch")
-# Share of each batch replaced by a drawing-like version (core/augment.py). Measured with
+# Share of each batch replaced by a drawing-like version (core/train/augment.py). Measured with
 # fashion-v2 and the seed settings (benchmarks/bench_sketch.py, realistic drawings): with the
 # varied sketches (pen widths, inner lines, mirroring), 0.25 and 0.35 cost 0.9-1.7 points of
 # Fashion-MNIST test accuracy; 0.2 cost 0.9 and read 87-89% of the drawings; 0.15 read fewer.
@@ -118,11 +118,11 @@ class TrainConfig:
         "the Debian package dataset-fashion-mnist, or a copy downloaded earlier", "Data",
         widget="folder", box="Hardware and data", workflows=FASHION)
     # toy data settings (notebooks 01 and 02); ignored by Fashion-MNIST models. Their defaults
-    # and flags stay with the toy data (core/toy_data.py, core/cli.py's --line-*, --circles-*).
+    # and flags stay with the toy data (core/data/toy.py, core/cli/common.py's --line-*, --circles-*).
     line: dict = field(default_factory=dict)     # weight, bias, start, end, step, train_fraction
     circles: dict = field(default_factory=dict)  # n_samples, noise, factor, seed
     log_interval_s: float = 0.05  # at most one BatchResult per interval (<= 20 per second)
-    augment: str = setting(  # "sketch": mix drawing-like images into each batch (core/augment.py)
+    augment: str = setting(  # "sketch": mix drawing-like images into each batch (core/train/augment.py)
         "", "Mix in drawings (sketch)", "sketch: mix drawing-like versions of "
         "each batch's images (silhouettes, outlines) into it, so drawings are read well", "Data",
         choices={a: a or "none" for a in AUGMENTS}, widget="check", noun="augment",
@@ -236,6 +236,6 @@ class RunResult:
     error: Optional[str] = None     # why it halted early (NaN loss, ...)
     checkpoint: Optional[str] = None
     extra: dict = field(default_factory=dict)  # e.g. the line's learned weight and bias
-    status: str = "finished"        # or "stopped", "halted" (NaN/inf loss), "diverged" (core.doctor)
+    status: str = "finished"        # or "stopped", "halted" (NaN/inf loss), "diverged" (core.train.doctor)
     best: Optional[dict] = None     # {"epoch", "value", "by"}: the best epoch so far
     early_stopped: bool = False     # ended by the patience rule, not by reaching the last epoch

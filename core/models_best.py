@@ -10,7 +10,7 @@ core/config.py (per_model={BEST: ...}); what it reaches, and what was tried, is 
 ("Speed") and benchmarks/bench_best.py.
 
 Plain modules only, so TorchScript and ONNX export it as they do the seeds, and the standalone
-training script (core/export_script.py) carries a copy of these classes.
+training script (core/export/script.py) carries a copy of these classes.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ shows it) rides in the field's metadata. From that
 one declaration come
 
 - the dataclass's default and its validate(): `check_all()`, one message naming the CLI flag;
-- the `train` command's flag in its help group (core/cli.py);
+- the `train` command's flag in its help group (core/cli/common.py);
 - the setup panel's widget, tooltip, range and visibility (gui/training/setup_panel.py);
 - restoring remembered values: `Setting.restore()` converts and clamps into the widget's range.
 

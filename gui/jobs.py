@@ -51,7 +51,7 @@ class JobError:
     message: str            # for the window: "TypeName: text", or the text of an expected error
     details: str = ""       # the traceback; empty for an expected error (bad input, not a bug)
     expected: bool = False  # one of the runner's `expected` exception types
-    remedy: str = ""        # what the error says would mend it (core.data.DataError.remedy)
+    remedy: str = ""        # what the error says would mend it (core.data.fashion_mnist.DataError.remedy)
 
 
 class Job:

@@ -2,9 +2,9 @@
 
 They are built once torch has been imported by the worker (so building them costs the window no
 import time) and fed from the worker's plain-data signals: the data set as numpy arrays, each
-epoch's weights as numpy arrays, and the record (core.run_store.RunRow) of each saved run.
+epoch's weights as numpy arrays, and the record (core.runs.store.RunRow) of each saved run.
 
-The Runs tab lists the run history (core.run_store); opening a run there loads its checkpoint into
+The Runs tab lists the run history (core.runs.store); opening a run there loads its checkpoint into
 the Evaluate and Draw tabs as a newly saved run is, and its Continue button is passed on as
 `continue_requested(checkpoint path, epochs in all)` for the window to start the training.
 """
@@ -64,7 +64,7 @@ class ToolTabs(QObject):
     def build(self) -> None:
         if self.built:
             return
-        from core.run_store import RunStore, StoreError
+        from core.runs.store import RunStore, StoreError
         from gui.draw.canvas_panel import CanvasPanel
         from gui.evaluate.panel import EvaluationPanel
         from gui.runs.runs_panel import RunsPanel
@@ -95,7 +95,7 @@ class ToolTabs(QObject):
             return
         import torch
 
-        from core.data import FashionData
+        from core.data.fashion_mnist import FashionData
 
         t = torch.from_numpy
         # FashionData is the plain container every view reads; an image folder's [N, 3, S, S]
@@ -112,7 +112,7 @@ class ToolTabs(QObject):
 
     @Slot(object)
     def run_saved(self, row) -> None:
-        """A finished run (a core.run_store.RunRow): compare it, draw for it (its checkpoint is
+        """A finished run (a core.runs.store.RunRow): compare it, draw for it (its checkpoint is
         tiny and just written), and list it in the Runs tab."""
         if not self.built:
             return
@@ -210,7 +210,7 @@ class ToolTabs(QObject):
 
     def _open_replayed(self, run_id: str) -> None:
         """The best model of a replay into Evaluate and Draw (the notebook's grid and matrix)."""
-        from core.run_store import StoreError
+        from core.runs.store import StoreError
         try:
             row = self.store.get(run_id)
         except StoreError as e:

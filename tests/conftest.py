@@ -29,7 +29,7 @@ def _private_data_home(tmp_path_factory):
 def _data_folder():
     """TRAINDESK_TEST_DATA, else the usual sources; on a machine with none, download it once
     into the user's real data folder (where the app itself would put it)."""
-    from core.data import DataError, download, locate
+    from core.data.fashion_mnist import DataError, download, locate
     named = os.environ.get("TRAINDESK_TEST_DATA")
     if named:
         return named
@@ -47,19 +47,19 @@ def _data_folder():
 @pytest.fixture(scope="session")
 def fashion():
     """The real data set: Debian package dataset-fashion-mnist, TRAINDESK_TEST_DATA, or a download."""
-    from core.data import load_fashion_mnist
+    from core.data.fashion_mnist import load_fashion_mnist
     return load_fashion_mnist(_data_folder())
 
 
 @pytest.fixture(scope="session")
 def fashion_files():
-    from core.data import locate
+    from core.data.fashion_mnist import locate
     return locate(_data_folder())[1]
 
 
 @pytest.fixture(scope="session")
 def fashion_small(fashion):
     """The first 6,000 training and 1,000 test images: enough to learn, quick to train."""
-    from core.data import FashionData
+    from core.data.fashion_mnist import FashionData
     return FashionData(fashion.train_x[:6000], fashion.train_y[:6000],
                        fashion.test_x[:1000], fashion.test_y[:1000], "first 6000/1000 of " + fashion.source)

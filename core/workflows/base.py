@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-# What a workflow's models learn; the loss and the metrics follow from it (core/trainer.py).
+# What a workflow's models learn; the loss and the metrics follow from it (core/train/trainer.py).
 IMAGES = "images"          # classify images: cross-entropy, accuracy, confusion matrix
 REGRESSION = "regression"  # predict a number: L1 loss, no accuracy
 BINARY = "binary"          # two classes from one logit: BCE-with-logits, accuracy at 0

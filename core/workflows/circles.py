@@ -5,7 +5,7 @@ from core.workflows.base import BINARY, VIEW_BOUNDARY, VIEW_CURVES, Workflow
 
 
 def _load(config, progress=None):
-    from core.toy_data import make_circles
+    from core.data.toy import make_circles
     return make_circles(**config.circles)
 
 

@@ -8,7 +8,7 @@ RECIPE = {"shape": [1, 28, 28], "scale": 1 / 255, "mean": 0.0, "std": 1.0, "back
 
 
 def _load(config, progress=None):
-    from core.data import load_fashion_mnist
+    from core.data.fashion_mnist import load_fashion_mnist
     return load_fashion_mnist(config.data_dir)
 
 

@@ -1,7 +1,7 @@
 """Your own images (as notebook 04's custom data sets): a folder of class folders.
 
 `DIR/train/<class>/*` and `DIR/test/<class>/*`, or `DIR/<class>/*` split by a seed; PNG, JPEG,
-BMP or WebP, colour or grey. Decoded once, kept in memory at --image-size (core/image_folder.py).
+BMP or WebP, colour or grey. Decoded once, kept in memory at --image-size (core/data/image_folder.py).
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from core.workflows.base import IMAGES, VIEW_CANVAS, VIEW_CONFUSION, VIEW_CURVES
 
 
 def _load(config, progress=None):
-    from core.data import DataError
-    from core.image_folder import load_image_folder
+    from core.data.fashion_mnist import DataError
+    from core.data.image_folder import load_image_folder
     if not config.image_folder:
         raise DataError("No image folder chosen: name one with --image-folder DIR (or the Image "
                         "folder setting in the window). It holds DIR/<class>/*.png, or "
@@ -20,7 +20,7 @@ def _load(config, progress=None):
 
 
 def _recipe(data) -> dict:
-    from core.image_folder import RECIPE
+    from core.data.image_folder import RECIPE
     size = int(data.train_x.shape[-1])
     # [H, W, 3] or any picture -> RGB stretched to size x size -> [3, size, size] float in 0..1
     return {"shape": [3, size, size], "scale": 1 / 255, "mean": 0.0, "std": 1.0,

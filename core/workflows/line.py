@@ -5,7 +5,7 @@ from core.workflows.base import REGRESSION, VIEW_CURVES, VIEW_LINE_FIT, Workflow
 
 
 def _load(config, progress=None):
-    from core.toy_data import make_line
+    from core.data.toy import make_line
     return make_line(**config.line)
 
 

@@ -1,6 +1,6 @@
 """The canvas tab: draw or open an item, and see live what every model makes of it.
 
-Each model reads the picture by its own input recipe (core/image_input.py): a Fashion-MNIST model
+Each model reads the picture by its own input recipe (core/pictures/model_input.py): a Fashion-MNIST model
 the drawing as shown, framed like the data set's items; an image folder's model an opened photo
 itself, in colour at its own size (the canvas shows only a grey copy of it), or a drawing as dark
 strokes on white paper. Self-contained: give it models with add_model() (or let the user load checkpoints), and call
@@ -200,7 +200,7 @@ class CanvasPanel(QWidget):
     # ---- pictures from files ----------------------------------------------------------------
     def open_image(self, path: str) -> bool:
         """Classify a file the way the CLI's predict does: read, then the same preprocessing."""
-        from core.preprocess import ImageError, read_image
+        from core.pictures.framing import ImageError, read_image
         try:
             self.surface.load_gray(read_image(path))
             # Photo models read the file itself while the canvas shows it as opened (undo back
@@ -256,7 +256,7 @@ class CanvasPanel(QWidget):
 
     def _show_seen(self):
         """The selected model's own input: 28x28 grey, or its S x S colour picture."""
-        from core.image_input import describe, framed
+        from core.pictures.model_input import describe, framed
         p, i = self.last_prediction, self.selected
         recipe = self.recipes[i] if i < len(self.recipes) else None
         self.sees_label.setText(f"<b>What the model sees</b> ({describe(recipe)})")

@@ -2,7 +2,7 @@
 
 The drawing is kept as "ink" (0 = none, 255 = full) in a 280x280 8-bit image, ten times the model's
 28x28, whatever the colours on screen: switching light-on-dark / dark-on-light only changes how it
-is shown and handed to the model (core.preprocess inverts a light background itself).
+is shown and handed to the model (core.pictures.framing inverts a light background itself).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QUndoStack
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from core.flood_fill import flood_region
+from core.pictures.flood_fill import flood_region
 from gui.draw.undo_commands import ImageCommand
 
 SIZE = 280
@@ -87,7 +87,7 @@ class DrawSurface(QWidget):
         return qimage_to_array(self._ink)
 
     def model_gray(self) -> np.ndarray:
-        """The picture as shown, 0..1 float: what goes through core.preprocess.to_model_input."""
+        """The picture as shown, 0..1 float: what goes through core.pictures.framing.to_model_input."""
         a = qimage_to_array(self._ink).astype(np.float32) / 255.0
         return a if self.light_on_dark else 1.0 - a
 

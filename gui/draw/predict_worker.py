@@ -35,7 +35,7 @@ class Prediction:
     revision: int            # the drawing revision this answers
     image28: np.ndarray      # what the Fashion-MNIST models saw (the framed drawing)
     blank: bool              # nothing drawn: no model is asked
-    verdicts: list           # core.explain.Verdict per model, in the order they were added
+    verdicts: list           # core.evaluation.explain.Verdict per model, in the order they were added
     probs: list              # [a float per class] per model
     compute_ms: float
     seen: list = field(default_factory=list)  # each model's input: [28, 28], or [C, S, S] (colour)
@@ -47,7 +47,7 @@ class Explained:
     revision: int
     model_index: int
     image28: np.ndarray
-    explanation: object      # core.explain.Explanation
+    explanation: object      # core.evaluation.explain.Explanation
 
 
 class Models:
@@ -66,8 +66,8 @@ class Models:
 
     def _input(self, pic: Picture, recipe, x28: np.ndarray) -> np.ndarray:
         """What one model is given: each model reads the picture by its own recipe."""
-        from core.image_input import drawing_input, framed, input_shape, photo_input
-        from core.preprocess import ImageError
+        from core.pictures.model_input import drawing_input, framed, input_shape, photo_input
+        from core.pictures.framing import ImageError
         if framed(recipe):
             return x28  # Fashion-MNIST's way, exactly as before recipes
         if pic.photo:
@@ -84,9 +84,9 @@ class Models:
 
     def predict(self, job, pic: Picture, explain_index: int):
         """Reports the Prediction as progress, then returns the Explained (or None)."""
-        from core.evaluate import predict_array
-        from core.explain import explain, verdict
-        from core.preprocess import to_model_input
+        from core.evaluation.evaluate import predict_array
+        from core.evaluation.explain import explain, verdict
+        from core.pictures.framing import to_model_input
         if not self._threads_set:
             import torch
             # One image is far too little work to split: with two OpenMP threads on a busy

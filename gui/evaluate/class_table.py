@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from core.eval_report import EvalReport
+from core.evaluation.report import EvalReport
 from gui.shared.elided_label import ElidedLabel
 from gui.evaluate.widgets import NumberTable
 

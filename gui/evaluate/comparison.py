@@ -43,7 +43,7 @@ class ComparisonView(QWidget):
         lay.addWidget(split)
 
     def set_records(self, records: list) -> None:
-        """`records` are core.history.RunRecord objects, oldest first."""
+        """`records` are core.runs.legacy_json.RunRecord objects, oldest first."""
         current = self.current_run()
         self.records = list(records)
         self.table.blockSignals(True)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from core.eval_report import EvalReport
+from core.evaluation.report import EvalReport
 from gui.shared.elided_label import ElidedLabel
 from gui.shared.theme import follow_theme
 

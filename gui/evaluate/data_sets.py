@@ -45,7 +45,7 @@ def task_of(record) -> Optional[str]:
 
 
 def config_of(record) -> dict:
-    """The run's settings (core.run_store's rows have them; older records do not)."""
+    """The run's settings (core.runs.store's rows have them; older records do not)."""
     config = getattr(record, "config", None)
     return config if isinstance(config, dict) else {}
 
@@ -68,7 +68,7 @@ def serves(ds: DataSet, task: Optional[str], config: dict) -> bool:
         return False
     if ds.config is not None:
         return _folder(ds.config) == folder and all(ds.config.get(k) == config.get(k) for k in SPLIT)
-    # The window's data comes without its config: its source names the folder (core.image_folder
+    # The window's data comes without its config: its source names the folder (core.data.image_folder
     # writes "image folder <root> (<layout> layout)") and its arrays give the picture size.
     root = str(Path(config["image_folder"]).expanduser())
     return (f"image folder {root} (" in ds.data.source

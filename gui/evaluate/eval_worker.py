@@ -35,7 +35,7 @@ class DataMismatch(Exception):
 def _check(model, model_classes, req: Request) -> None:
     """Refuse, in words, a model that cannot be scored on these images: other class names, another
     number of outputs, or pictures of another shape. One image is enough to tell."""
-    from core.evaluate import image_logits
+    from core.evaluation.evaluate import image_logits
     if model_classes is not None and list(model_classes) != list(req.classes):
         raise DataMismatch(f"it was trained on the classes {', '.join(model_classes)[:120]}, but "
                            f"the data set has {', '.join(req.classes)[:120]}")
@@ -57,7 +57,7 @@ def evaluate(job, req: Request):
     cancelled."""
     # torch is imported here, in the worker thread, so building the panel stays quick
     from core.checkpoint import load
-    from core.eval_report import evaluate as evaluate_model
+    from core.evaluation.report import evaluate as evaluate_model
     if req.model is not None:
         model, model_classes = req.model, req.model_classes
     else:

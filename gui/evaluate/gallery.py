@@ -7,7 +7,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from core.eval_report import EvalReport
+from core.evaluation.report import EvalReport
 from gui.evaluate.widgets import RIGHT, WRONG, StateStack, pixmap_from_u8
 from gui.evaluate.still_plot import still_plot
 

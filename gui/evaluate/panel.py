@@ -25,7 +25,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QProgressBar, QPushButton,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from core.eval_report import EvalReport
+from core.evaluation.report import EvalReport
 from gui.shared.elided_label import ElidedLabel
 from gui.evaluate import export
 from gui.evaluate.class_table import ClassTable
@@ -50,7 +50,7 @@ NO_RUNS = "No runs yet in this session. Each finished training run is listed her
 class Entry:
     name: str
     title: str
-    record: Optional[object] = None   # core.history.RunRecord; None for the live model
+    record: Optional[object] = None   # core.runs.legacy_json.RunRecord; None for the live model
     model: Optional[object] = None    # a private copy, or None until loaded from the checkpoint
     report: Optional[EvalReport] = None
     error: Optional[str] = None
@@ -66,7 +66,7 @@ class EvaluationPanel(QWidget):
         super().__init__(parent)
         self.lazy = lazy
         self._deferred: Optional[tuple[str, bool]] = None  # (key, fresh) waiting to be shown
-        self.data = None     # the data set the window loaded (core.data.FashionData duck type)
+        self.data = None     # the data set the window loaded (core.data.fashion_mnist.FashionData duck type)
         self.loaded: Optional[DataSet] = None  # the same, with what it is
         self.other: Optional[DataSet] = None   # the last one read for a run of another data set
         self.entries: dict[str, Entry] = {}

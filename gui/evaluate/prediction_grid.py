@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.eval_report import EvalReport
+from core.evaluation.report import EvalReport
 from gui.evaluate.widgets import RIGHT, WRONG, TileBoard
 
 

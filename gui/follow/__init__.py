@@ -1,1 +1,1 @@
-"""The Follow tab: a run folder another process writes, followed live (core/run_folder.py)."""
+"""The Follow tab: a run folder another process writes, followed live (core/runs/folder.py)."""

@@ -1,5 +1,5 @@
 """Notices a new last checkpoint in a followed run's folder. The writer replaces last.safetensors
-atomically (core/run_files.py, core/checkpoint.py), so a changed (inode, size, mtime) is a whole new
+atomically (core/runs/files.py, core/checkpoint.py), so a changed (inode, size, mtime) is a whole new
 file; one that cannot be read (a sync tool's half-copied file) is tried again once it changes."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Optional
 
-from core.run_files import LAST
+from core.runs.files import LAST
 
 
 class CheckpointWatch:

@@ -1,7 +1,7 @@
 """FollowPanel: the Follow tab, one run folder another process writes (a `main.py train` in a
 terminal, a torchrun job, a run on a server synced over), shown as it goes.
 
-A QTimer polls the folder (core.run_folder.MetricsReader reads only what was appended, whole lines
+A QTimer polls the folder (core.runs.folder.MetricsReader reads only what was appended, whole lines
 only): the header says what the run is and how far it got, the curves (gui/runs/run_curves.py)
 and the comparison (one row per finished epoch, gui/evaluate/comparison.py) redraw when lines
 land, and each new last.safetensors goes to the Evaluate and Draw tabs through `load(row, path)`
@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QPushButton, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from core import workflows
-from core.run_folder import METRICS, MetricsReader, is_run_folder
+from core.runs.folder import METRICS, MetricsReader, is_run_folder
 from gui.evaluate.comparison import ComparisonView
 from gui.evaluate.widgets import StateStack
 from gui.follow import run_summary

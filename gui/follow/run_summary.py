@@ -1,5 +1,5 @@
-"""What the Follow tab says about a followed run, from what core.run_folder.MetricsReader has read:
-its header, its status line, its record (a core.run_row.RunRow, as the Evaluate and Draw tabs and
+"""What the Follow tab says about a followed run, from what core.runs.folder.MetricsReader has read:
+its header, its status line, its record (a core.runs.row.RunRow, as the Evaluate and Draw tabs and
 the curves take) and one comparison record per finished epoch. No Qt here.
 
 Everything comes from files another process writes, maybe damaged or not ours: each value is
@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from core.run_folder import FolderState
-from core.run_row import RunRow, finite_or_none, is_number
+from core.runs.folder import FolderState
+from core.runs.row import RunRow, finite_or_none, is_number
 
 DASH = "\u2014"
 WAITING = "waiting for the first epoch"

@@ -1,7 +1,7 @@
 """The Replay tab: a seed notebook's story in the window, step by step.
 
 Pick a notebook and press Replay: its steps list on the left with the current one's caption, its
-models train one after another with the notebook's settings (core/replay.py, in a job thread), and
+models train one after another with the notebook's settings (core/train/replay.py, in a job thread), and
 their curves race on one set of axes. At the end of notebook 03 the comparison table and bar chart
 show the three models with the notebook's reported accuracy beside TrainDesk's, and the best model
 opens in the Evaluate tab (its prediction grid and confusion matrix). Stop ends it after the
@@ -29,12 +29,12 @@ def replay_job(job, name: str, out_dir, control):
     """The job: run the replay, passing each row to the window (BatchResults thinned to ~10 a
     second per run: the curves need no more)."""
     from core.config import BatchResult
-    from core.replay import replay
+    from core.train.replay import replay
 
     job.on_cancel(control.stop)
     data = None
     if name == "notebook03":
-        from core.data import load_fashion_mnist
+        from core.data.fashion_mnist import load_fashion_mnist
         data = load_fashion_mnist()
     last: dict[str, float] = {}
     for row in replay(name, out_dir, control=control, data=data):
@@ -53,7 +53,7 @@ class ReplayPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        from core.replay import NOTEBOOKS
+        from core.train.replay import NOTEBOOKS
         self.notebook = QComboBox()
         for key, (title, _) in NOTEBOOKS.items():
             self.notebook.addItem(f"{key.replace('notebook', 'Notebook ')}: {title}", key)
@@ -122,7 +122,7 @@ class ReplayPanel(QWidget):
         if self.running:
             return
         from core.paths import runs_dir
-        from core.trainer import Control
+        from core.train.trainer import Control
 
         name = name or self.notebook.currentData()
         self.notebook.setCurrentIndex(self.notebook.findData(name))
@@ -202,7 +202,7 @@ class ReplayPanel(QWidget):
             self.curves.set_runs([(r["row"], r["curve"], r["epochs"]) for r in self._runs.values()])
 
     def _show_comparison(self, row: dict) -> None:
-        from core.run_store import RunStore, StoreError
+        from core.runs.store import RunStore, StoreError
         try:
             store = RunStore()
             records = [store.get(r["run_id"]) for r in row["compare"]]

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 MAX_EPOCHS = 10_000
 LISTED = 12  # runs or files named in a question before "and N more"
 
-# core.export's formats, with what each gives (core.export is imported only when exporting)
+# core.export.formats's formats, with what each gives (core.export.formats is imported only when exporting)
 EXPORT_FORMATS = {"torchscript": ("TorchScript model (.pt)", ".pt"),
                   "onnx": ("ONNX model (.onnx)", ".onnx"),
                   "script": ("Standalone PyTorch training script (.py)", ".py")}

@@ -1,4 +1,4 @@
-"""RunsPanel: the run history (core.run_store) as a table, and what can be done with its runs.
+"""RunsPanel: the run history (core.runs.store) as a table, and what can be done with its runs.
 
 Select one or several runs: their curves overlay below, and the seed's comparison table and bar
 chart compare them. Open loads a run's last (or best) checkpoint into the Evaluate and Draw tabs;
@@ -20,8 +20,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QMenu, QPushButton, QSplitter, QTabWidget,
                                QToolButton, QVBoxLayout, QWidget)
 
-from core.run_files import TENSORBOARD
-from core.run_store import RunStore
+from core.runs.files import TENSORBOARD
+from core.runs.store import RunStore
 from gui.evaluate.comparison import ComparisonView
 from gui.evaluate.widgets import StateStack
 from gui.jobs import JobRunner
@@ -51,7 +51,7 @@ def can_continue(row) -> bool:
 
 
 def files_of(row) -> list[Path]:
-    """The files deleting the run removes (core.run_files.remove_run_files), as they are now."""
+    """The files deleting the run removes (core.runs.files.remove_run_files), as they are now."""
     paths = [Path(p) for p in dict.fromkeys((row.checkpoint, row.best_checkpoint)) if p]
     files = [p for p in paths if p.suffix == ".safetensors" and p.is_file()]
     if row.folder:
@@ -86,8 +86,8 @@ def export_csv(job, store: RunStore, rows: list, path: str) -> Path:
 
 
 def export_checkpoint(job, checkpoint: str, fmt: str, target: str):
-    """core.export's check-then-write export of one checkpoint (an ExportReport)."""
-    from core.export import export
+    """core.export.formats's check-then-write export of one checkpoint (an ExportReport)."""
+    from core.export.formats import export
     return export(checkpoint, fmt, target, progress=job.progress)
 
 

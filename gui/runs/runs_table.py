@@ -1,4 +1,4 @@
-"""The runs as a sortable, filterable table: a model over core.run_store.RunRow, a proxy that sorts
+"""The runs as a sortable, filterable table: a model over core.runs.store.RunRow, a proxy that sorts
 by the values (not their text) and filters on words, and the view with its filter line.
 
 Sorting compares the raw values (a loss of 0.31 before 1.2; a missing value first when ascending),

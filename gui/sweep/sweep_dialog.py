@@ -1,5 +1,5 @@
 """SweepDialog: what a sweep varies (comma-separated lists), checked as it is typed with the same
-checks `main.py sweep` makes (core/sweep.py), and the `main.py sweep` arguments it adds up to.
+checks `main.py sweep` makes (core/sweep/plan.py), and the `main.py sweep` arguments it adds up to.
 
 The lists start from the last sweep's (remembered in the window's QSettings), else from the setup
 panel's values; the device, seed and data folder come from the setup panel.
@@ -32,7 +32,7 @@ class SweepDialog(QDialog):
         self.setWindowTitle("New sweep")
         self.base = config or TrainConfig()
         self.settings, self.out = settings, out
-        self.plan = None  # core.sweep.Plan of the fields as they are, or None when they are not allowed
+        self.plan = None  # core.sweep.plan.Plan of the fields as they are, or None when they are not allowed
         self.model = QComboBox()
         for model_id in _SETTINGS["model"].options():
             self.model.addItem(model_id, model_id)
@@ -124,7 +124,7 @@ class SweepDialog(QDialog):
     def passed(self) -> dict:
         """The settings every run gets: the epochs here, the rest from the setup panel."""
         from core.models import get_spec
-        from core.sweep import PASSED
+        from core.sweep.plan import PASSED
         task = get_spec(self.model.currentData()).task
         data = {name: getattr(self.base, name) for name in PASSED  # where the data is, as set
                 if name not in ("epochs", "seed", "device", "threads")
@@ -134,7 +134,7 @@ class SweepDialog(QDialog):
 
     def check(self) -> bool:
         """Check the fields as `main.py sweep` would; say how many runs, or what is not allowed."""
-        from core.sweep import make_plan, parse_list
+        from core.sweep.plan import make_plan, parse_list
 
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         try:

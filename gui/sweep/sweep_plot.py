@@ -19,7 +19,7 @@ from core.settings_spec import settings_of
 
 # How the axis, the columns and the tips name a swept setting: as its declaration does.
 NAMES = {**{s.name: s.words for s in settings_of(TrainConfig)}, "index": "run number"}
-# The trainer's endings as the history names them (core/recorded_run.py's STATUS).
+# The trainer's endings as the history names them (core/runs/recorded.py's STATUS).
 HISTORY_STATUS = {"halted": "failed", "diverged": "failed", "not started": "not started"}
 STATUS_COLORS = {"finished": "#1f77b4", "running": "#9a9a9a", "stopped": "#ff7f0e",
                  "failed": "#d62728", "interrupted": "#8c564b"}

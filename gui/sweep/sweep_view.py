@@ -1,7 +1,7 @@
 """SweepView: one sweep, run by `main.py sweep` in a QProcess, with its runs filling in as they train.
 
 The sweep process prints its plan first (the sweep's id and every run's values), then one line per
-finished run, then its summary (core/cli_sweep.py); its stderr lines (one per finished run) go to
+finished run, then its summary (core/cli/sweep.py); its stderr lines (one per finished run) go to
 the window's log. Meanwhile the run history is read every POLL_MS on a JobRunner thread for the
 runs tagged with the sweep's id, so a run shows up as soon as it starts training and its test
 accuracy moves with each epoch. The scatter puts one point per run: x a chosen hyperparameter
@@ -19,7 +19,7 @@ from PySide6.QtCore import QProcess, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QSplitter, QTableWidget, QVBoxLayout, QWidget)
 
-from core.run_store import RunStore
+from core.runs.store import RunStore
 from gui.evaluate.widgets import StateStack
 from gui.jobs import JobRunner
 from gui.shared.elided_label import ElidedLabel

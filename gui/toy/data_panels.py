@@ -1,6 +1,6 @@
 """The data settings of the two toy workflows, with the seed notebooks' values as defaults.
 
-The defaults are read from core.toy_data's own signatures, so the window, the CLI and the tests
+The defaults are read from core.data.toy's own signatures, so the window, the CLI and the tests
 cannot drift apart.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import inspect
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox
 
-from core.toy_data import make_circles, make_line
+from core.data.toy import make_circles, make_line
 
 
 def _defaults(fn) -> dict:

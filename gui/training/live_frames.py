@@ -59,9 +59,9 @@ class LiveView:
     """Turns a trainer's state into a LiveScene once and LiveFrames on demand (worker thread)."""
 
     def __init__(self, trainer, preview: bool = False):
-        from core import toy_views as tv
+        from core.data import toy_views as tv
         from core import workflows
-        from core.toy_data import make_line
+        from core.data.toy import make_line
         self.trainer, self.sent, self.pending, self.last = trainer, 0, 0, 0.0
         self.first = len(trainer.history) + 1  # the first epoch of the run (or of its "+N epochs")
         self.epochs_sent: list = []  # the EpochResults the last frame carried
@@ -85,7 +85,7 @@ class LiveView:
         return time.monotonic() - self.last >= FRAME_S
 
     def frame(self) -> LiveFrame:
-        from core import toy_views as tv
+        from core.data import toy_views as tv
         hist = self.epochs_sent = self.trainer.history[self.sent:]
         self.sent += len(hist)
         self.pending, self.last = 0, time.monotonic()

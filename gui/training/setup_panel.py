@@ -361,7 +361,7 @@ class SetupPanel(QWidget):
     # -- the toy workflows' data and an image folder's contents -----------------------------------
     def _add_toy_data(self) -> None:
         """The line's and the circles' data forms (notebooks 01, 02). Made once core is in: their
-        defaults are read from core.toy_data, which imports torch."""
+        defaults are read from core.data.toy, which imports torch."""
         if self.toy_data:
             return
         from gui.toy.data_panels import CirclesDataPanel, LineDataPanel

@@ -52,7 +52,7 @@ class TrainWorker(QObject):
     download_finished = Signal(str)              # the folder now holding the data
     data_arrays = Signal(object)         # DataArrays: the loaded data set, for the evaluation views
     weights_ready = Signal(object)       # ModelWeights after each epoch (image models)
-    run_saved = Signal(object)           # core.run_store.RunRow of a finished image-model run
+    run_saved = Signal(object)           # core.runs.store.RunRow of a finished image-model run
     run_recorded = Signal(str)           # a run's id, once its end is in the run history
     folder_scanned = Signal(str, str, int)  # an image folder, what it holds (or what is wrong), classes
     live_scene = Signal(object)          # live_frames.LiveScene: a paced run (or preview) begins
@@ -63,7 +63,7 @@ class TrainWorker(QObject):
         self._control = None
         self._control_cls = None
         self._trainer = None
-        self._recorded = None  # core.recorded_run.RecordedRun of the last run
+        self._recorded = None  # core.runs.recorded.RecordedRun of the last run
         self._data_key = None
         self._data = None
         self._last_batch_emit = 0.0
@@ -164,7 +164,7 @@ class TrainWorker(QObject):
 
         from core.device import available_devices, describe, pick_device
         from core.models import MODELS
-        from core.trainer import Control
+        from core.train.trainer import Control
         self._control_cls = Control
         models = [ModelInfo(s.id, s.class_name, s.task, s.description, s.uses_hidden_units)
                   for s in MODELS.values()]
@@ -203,7 +203,7 @@ class TrainWorker(QObject):
                 if job is not None:
                     job.check()  # closing the window ends a long read between files
                 if self._control is not None and self._control.stopped and job is not None:
-                    from core.data import DataError  # Stop: the read ends, nothing trained
+                    from core.data.fashion_mnist import DataError  # Stop: the read ends, nothing trained
                     raise DataError(f"Stopped while reading {workflow.name.lower()} "
                                     f"({done:,} of {total:,} files); nothing was trained.")
                 now = time.perf_counter()
@@ -232,7 +232,7 @@ class TrainWorker(QObject):
         from core.config import EpochResult
         from core.models import parameter_count
         from core.paths import runs_dir
-        from core.recorded_run import RecordedRun
+        from core.runs.recorded import RecordedRun
 
         if config is not None or checkpoint is not None:
             self._trainer = self._recorded = self._live = None  # free the previous model first
@@ -302,8 +302,8 @@ class TrainWorker(QObject):
         if not folder:
             self.folder_scanned.emit("", "", 0)
             return
-        from core.data import DataError
-        from core.image_folder import scan
+        from core.data.fashion_mnist import DataError
+        from core.data.image_folder import scan
         classes = 0
         try:
             plan = scan(folder, fraction, seed)
@@ -319,7 +319,7 @@ class TrainWorker(QObject):
     def _preview(self, job, config, number: int) -> None:
         if number != self._previews:
             return  # a later preview is queued: only the newest settings are worth building
-        from core.trainer import Trainer
+        from core.train.trainer import Trainer
         from gui.training.live_frames import LiveView
         config.validate()
         trainer = Trainer(config, log=lambda msg: None)
@@ -329,7 +329,7 @@ class TrainWorker(QObject):
 
     def _new_trainer(self, job, config, control, checkpoint: Optional[str], epochs):
         from core.config import TrainConfig
-        from core.trainer import Trainer
+        from core.train.trainer import Trainer
 
         if checkpoint is not None:  # continue a kept run, on the data it was trained on
             from core.checkpoint import read_meta
@@ -391,7 +391,7 @@ class TrainWorker(QObject):
         self.parameters_counted.emit(model_id, hidden_units, inputs, count)
 
     def _download(self, job) -> None:
-        from core import data as core_data
+        from core.data import fashion_mnist as core_data
         last = [0.0]
 
         def progress(name, done, total):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from core.data import CLASS_NAMES
+from core.data.fashion_mnist import CLASS_NAMES
 
 # Encoder options: JPEG at high quality (still lossy); WebP lossless, so tests can compare exactly.
 SAVE_OPTIONS = {"png": {}, "jpg": {"quality": 95}, "jpeg": {"quality": 95}, "bmp": {},
@@ -42,7 +42,7 @@ class WrittenFolder:
 
 @functools.lru_cache(maxsize=1)
 def _fashion():
-    from core.data import load_fashion_mnist
+    from core.data.fashion_mnist import load_fashion_mnist
     return load_fashion_mnist()  # ~1 s; the conftest `fashion` fixture can be passed instead
 
 
@@ -125,7 +125,7 @@ def trained_folder_run(root, data=None):
     its checkpoint: (WrittenFolder, Trainer, checkpoint path). For the tests of what comes after
     training (predict, Evaluate, Draw)."""
     from core.config import TrainConfig
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
 
     written = write_fashion_folder(Path(root) / "clothes", per_class=40, size=32, data=data)
     trainer = Trainer(TrainConfig(model="tinyvgg", image_folder=str(written.root), image_size=32,

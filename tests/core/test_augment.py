@@ -2,10 +2,10 @@
 import pytest
 import torch
 
-import core.augment as augment
-from core.augment import sketchify
+import core.train.augment as augment
+from core.train.augment import sketchify
 from core.config import TrainConfig
-from core.trainer import Trainer
+from core.train.trainer import Trainer
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,12 @@ import pytest
 import torch
 
 from core import checkpoint
-from core.augment_basic import flip_and_shift
-from core.cli import build_parser, config_from_args, main
+from core.train.augment_basic import flip_and_shift
+from core.cli.common import config_from_args
+from core.cli.dispatch import build_parser, main
 from core.config import MODEL_DEFAULTS, TrainConfig
 from core.models import MODELS, build_model, parameter_count
-from core.trainer import Control, Trainer
+from core.train.trainer import Control, Trainer
 
 RECIPE = MODEL_DEFAULTS["fashion-best"]
 
@@ -130,8 +131,8 @@ def best_ckpt(fashion_small, tmp_path_factory):
 
 
 def test_checkpoint_evaluate_and_predict(best_ckpt, fashion_small, fashion, tmp_path, capsys):
-    from core.evaluate import evaluate_model, predict_array
-    from core.explain import explain
+    from core.evaluation.evaluate import evaluate_model, predict_array
+    from core.evaluation.explain import explain
 
     trainer, path, _ = best_ckpt
     ckpt = checkpoint.load(path)
@@ -153,7 +154,7 @@ def test_checkpoint_evaluate_and_predict(best_ckpt, fashion_small, fashion, tmp_
 
 @pytest.mark.parametrize("fmt", ["torchscript", "onnx", "script"])
 def test_every_export_format_reproduces_it(best_ckpt, fashion, fmt, tmp_path):
-    from core.export import export
+    from core.export.formats import export
 
     if fmt == "onnx":
         pytest.importorskip("onnxruntime")
@@ -169,8 +170,8 @@ def test_every_export_format_reproduces_it(best_ckpt, fashion, fmt, tmp_path):
 
 
 def test_script_model_class_is_the_same_network(tmp_path):
-    from core.data import CLASS_NAMES
-    from core.export_script import build_script
+    from core.data.fashion_mnist import CLASS_NAMES
+    from core.export.script import build_script
 
     meta = {"model_id": "fashion-best", "hidden_units": 10, "classes": list(CLASS_NAMES),
             "config": {"model": "fashion-best", **RECIPE}}

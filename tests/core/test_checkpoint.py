@@ -9,7 +9,7 @@ from safetensors.torch import save_file
 from core import checkpoint
 from core.checkpoint import CheckpointError
 from core.config import TrainConfig
-from core.trainer import Trainer
+from core.train.trainer import Trainer
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import data
-from core.cli import main
+from core.data import fashion_mnist as data
+from core.cli.dispatch import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,7 +71,8 @@ def test_train_help_is_grouped_by_the_declarations(capsys):
 
 
 def test_train_flags_reach_the_config_with_the_workflow_defaults():
-    from core.cli import build_parser, config_from_args
+    from core.cli.common import config_from_args
+    from core.cli.dispatch import build_parser
     parser = build_parser()
     plain = config_from_args(parser.parse_args(["train", "--model", "line"]), "line")
     assert (plain.epochs, plain.lr, plain.batch_size, plain.augment, plain.device) == (
@@ -225,9 +226,9 @@ def test_unwritable_out_fails_before_any_work(where, tmp_path, capsys):
 
 
 def test_runs_started_in_the_same_second_keep_their_own_files(tmp_path, capsys, monkeypatch):
-    import core.cli
-    import core.run_files
-    monkeypatch.setattr(core.run_files.time, "strftime", lambda fmt, *a: "20260101-120000")
+    import core.cli.dispatch
+    import core.runs.files
+    monkeypatch.setattr(core.runs.files.time, "strftime", lambda fmt, *a: "20260101-120000")
     for _ in range(2):
         assert main(["train", "--model", "circles-v0", "--epochs", "2", "--out", str(tmp_path)]) == 0
     paths = [_lines(line)[0]["result"]["checkpoint"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from core import checkpoint
-from core.cli import _StopOnSignal
-from core.trainer import Control
+from core.cli.common import StopOnSignal as _StopOnSignal
+from core.train.trainer import Control
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,8 +3,8 @@ import threading
 import time
 
 from core.config import TrainConfig
-from core.control import Control
-from core.trainer import Trainer
+from core.train.control import Control
+from core.train.trainer import Trainer
 
 
 def _trainer(control, epochs=400):

@@ -11,7 +11,7 @@ from safetensors.torch import save as st_save
 
 from core import checkpoint
 from core.checkpoint import FORMAT, CheckpointError
-from core.data import CLASS_NAMES
+from core.data.fashion_mnist import CLASS_NAMES
 from core.kept_files import HOST
 from core.models import build_model
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.preprocess import MAX_SIDE, ImageError, read_image
+from core.pictures.framing import MAX_SIDE, ImageError, read_image
 
 
 def _png_header(path, width, height, bit_depth=1, colour=0):

@@ -11,7 +11,7 @@ import pytest
 
 from core import device
 from core.config import RunResult, TrainConfig
-from core.history import INDEX, RunHistory, RunRecord
+from core.runs.legacy_json import INDEX, RunHistory, RunRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 DEEP = b"[" * 100000
@@ -213,7 +213,7 @@ ADDER = """
 import sys, time
 from pathlib import Path
 from core.config import RunResult, TrainConfig
-from core.history import RunHistory, RunRecord
+from core.runs.legacy_json import RunHistory, RunRecord
 name, ready, n, count = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 h = RunHistory(ready.parent / "runs")  # read before the others write: add() must not write it back
 (ready / name).touch()
@@ -235,7 +235,7 @@ def test_concurrent_windows_keep_each_others_runs(tmp_path):
 def test_a_note_from_an_unseen_call_reaches_the_next_run(tmp_path, monkeypatch):
     """The window reads the cache once before anyone watches its log: the next run says it."""
     from core.config import TrainConfig
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
     monkeypatch.setattr(device, "problems", ["The CPU thread cache … was moved to x.damaged-1."])
     lines = []
     Trainer(TrainConfig(model="circles-v0", epochs=1), log=lines.append)

@@ -5,8 +5,8 @@ import shutil
 import pytest
 import torch
 
-from core import data
-from core.data import DataError, load_fashion_mnist, locate
+from core.data import fashion_mnist as data
+from core.data.fashion_mnist import DataError, load_fashion_mnist, locate
 
 
 def test_real_data_shapes_and_types(fashion):
@@ -55,7 +55,7 @@ def test_missing_everywhere_names_the_three_ways(tmp_path, monkeypatch):
 
 def test_only_fashion_mnists_own_files_are_mended_by_a_download(tmp_path):
     """The window offers Download by the error itself, not by the workflow picked at the time."""
-    from core.image_folder import load_image_folder
+    from core.data.image_folder import load_image_folder
     with pytest.raises(DataError) as missing:
         locate(tmp_path)
     (tmp_path / "only-one" / "cats").mkdir(parents=True)

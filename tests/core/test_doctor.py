@@ -5,7 +5,7 @@ batch loss. The slow seed runs (fashion-v1/v2, 3 epochs) are checked here rather
 """
 import pytest
 
-from core import doctor
+from core.train import doctor
 from core.config import WORKFLOW_DEFAULTS
 
 FASHION_LR = WORKFLOW_DEFAULTS["fashion"]["lr"]
@@ -116,7 +116,7 @@ def test_circles_v2_wanders_at_high_rates_and_is_judged_on_the_whole_stretch(lr,
     a risen loss for a while and still learn (98.5% and 100% test accuracy measured); lr 10 stays
     at chance with its loss up 1.5x and is stopped once that has lasted PATIENCE_STEPS steps."""
     from core.config import TrainConfig
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
     trainer = Trainer(TrainConfig(model="circles-v2", epochs=1500, lr=lr))
     for _ in trainer.run():
         pass

@@ -1,16 +1,16 @@
-"""core.explain: feature maps, Grad-CAM/saliency, and the "not sure" rule, on really trained models."""
+"""core.evaluation.explain: feature maps, Grad-CAM/saliency, and the "not sure" rule, on really trained models."""
 import numpy as np
 import pytest
 import torch
 
-from core.evaluate import predict_array
-from core.explain import UNSURE_TOP_P, entropy_fraction, explain, is_cnn, verdict
+from core.evaluation.evaluate import predict_array
+from core.evaluation.explain import UNSURE_TOP_P, entropy_fraction, explain, is_cnn, verdict
 from core.models import build_model
 
 
 def _train(model_id, data):
     from core.config import TrainConfig
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
     t = Trainer(TrainConfig(model=model_id, epochs=1, batch_size=128, threads=1), data=data)
     list(t.run())
     return t.model.cpu().eval()

@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from core import data, schedules
-from core.cli import main
+from core.data import fashion_mnist as data
+from core.train import schedules
+from core.cli.dispatch import main
 from core.config import TrainConfig
-from core.evaluate import fashion_logits
-from core.export import ExportError, export
-from core.export_script import build_script
+from core.evaluation.evaluate import fashion_logits
+from core.export.formats import ExportError, export
+from core.export.script import build_script
 from core.models import build_model
-from core.trainer import Trainer
+from core.train.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[2]
 CPU = torch.device("cpu")
@@ -185,7 +186,7 @@ def test_refuses_outs_it_cannot_write(ckpts, tmp_path, capsys):
 def test_a_failed_check_writes_nothing(ckpts, fashion, tmp_path, monkeypatch):
     out = tmp_path / "model.onnx"
     out.write_bytes(b"an earlier export")
-    monkeypatch.setattr("core.export.TOLERANCE", -1.0)  # no difference can pass
+    monkeypatch.setattr("core.export.formats.TOLERANCE", -1.0)  # no difference can pass
     with pytest.raises(ExportError, match="does not reproduce TrainDesk's predictions.*nothing was written"):
         export(ckpts["v0"], "onnx", out, test_images=fashion.test_x, images=20)
     assert out.read_bytes() == b"an earlier export" and list(tmp_path.iterdir()) == [out]

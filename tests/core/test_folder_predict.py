@@ -7,10 +7,10 @@ from image_folder_fixture import trained_folder_run
 from PIL import Image
 
 from core import checkpoint
-from core.evaluate import check_classes, evaluate_model, predict_image
-from core.picture_decode import load_photo
-from core.image_input import drawing_rgb, photo_input, recipe_of
-from core.preprocess import ImageError, read_image, to_model_input
+from core.evaluation.evaluate import check_classes, evaluate_model, predict_image
+from core.pictures.decode import load_photo
+from core.pictures.model_input import drawing_rgb, photo_input, recipe_of
+from core.pictures.framing import ImageError, read_image, to_model_input
 
 CLASSES = ["Bag", "T-shirt", "Trouser"]  # sorted folder names, as the loader lists them
 

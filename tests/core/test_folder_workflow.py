@@ -10,9 +10,9 @@ import pytest
 import torch
 from PIL import Image
 
-from core.cli import main
+from core.cli.dispatch import main
 from core.config import TrainConfig
-from core.trainer import Trainer
+from core.train.trainer import Trainer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from image_folder_fixture import write_fashion_folder  # noqa: E402
@@ -154,7 +154,7 @@ def test_trivial_augment_is_reproducible_and_changes_the_pictures(folder):
 def test_a_stop_mid_epoch_with_trivial_augment_resumes_exactly(folder, tmp_path):
     """The augmentation's random stream is kept in the checkpoint: a run stopped in the middle
     of an epoch and continued ends with the weights of the run that never stopped."""
-    from core.control import Control
+    from core.train.control import Control
     root, _ = folder
     config = dict(model="tinyvgg", image_folder=str(root), image_size=32, epochs=2, lr=0.001,
                   optimizer="adam", threads=1, trivial_augment=True)

@@ -1,6 +1,6 @@
 """The run history survives a restart and shrugs off a damaged index."""
 from core.config import RunResult, TrainConfig
-from core.history import INDEX, RunHistory, RunRecord
+from core.runs.legacy_json import INDEX, RunHistory, RunRecord
 
 
 def _record(acc):

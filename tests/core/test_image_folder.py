@@ -9,9 +9,9 @@ import pytest
 import torch
 from PIL import Image
 
-from core.data import DataError
-from core.image_folder import ImageData, load_image_folder, scan
-from core.picture_decode import DEFAULT_SIZE, ImageReadError, load_photo
+from core.data.fashion_mnist import DataError
+from core.data.image_folder import ImageData, load_image_folder, scan
+from core.pictures.decode import DEFAULT_SIZE, ImageReadError, load_photo
 from image_folder_fixture import fashion_rgb, write_fashion_folder
 
 BIL = Image.Resampling.BILINEAR
@@ -327,7 +327,7 @@ def test_bad_arguments(tmp_path):
 # ---------------------------------------------------------------- memory, progress, determinism
 
 def test_memory_limit_refuses_before_decoding(tmp_path, monkeypatch):
-    import core.image_folder as m
+    import core.data.image_folder as m
     root = _classes(tmp_path, {"a": 10, "b": 10})
     monkeypatch.setattr(m, "load_photo", lambda *a: pytest.fail("decoded despite the limit"))
     with pytest.raises(DataError, match=r"(?s)245.8 KB.*--image-size \(about 45 or less fits\)"):
@@ -368,7 +368,7 @@ def test_load_photo_matches_the_loaded_rows_and_loads_repeat(tmp_path, fashion):
 
 
 def test_a_class_folder_linked_to_a_huge_tree_is_refused_not_walked(tmp_path, monkeypatch):
-    import core.image_folder as image_folder
+    import core.data.image_folder as image_folder
     monkeypatch.setattr(image_folder, "MAX_FOLDERS", 5)
     root = _classes(tmp_path / "pictures", {"a": 2})
     tree = tmp_path / "disk"

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.data import DataError
-from core.image_folder import load_image_folder, scan, shown
+from core.data.fashion_mnist import DataError
+from core.data.image_folder import load_image_folder, scan, shown
 
 
 def _picture(path: bytes, grey: int) -> None:

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.eval_report import Cancelled, EvalReport, evaluate
-from core.metrics import (accuracy, accuracy_from_confusion, confusion_matrix, most_confused,
+from core.evaluation.report import Cancelled, EvalReport, evaluate
+from core.evaluation.metrics import (accuracy, accuracy_from_confusion, confusion_matrix, most_confused,
                           normalise, per_class)
 
 # 3 classes, 10 samples. Worked by hand:

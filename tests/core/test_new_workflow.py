@@ -9,11 +9,11 @@ import torch
 from torch import nn
 
 from core import checkpoint, workflows
-from core.cli import main
+from core.cli.dispatch import main
 from core.config import TrainConfig
 from core.models import MODELS, ModelSpec
-from core.toy_data import ToyData
-from core.trainer import Trainer
+from core.data.toy import ToyData
+from core.train.trainer import Trainer
 from core.workflows.base import BINARY, VIEW_BOUNDARY, VIEW_CURVES, Workflow
 
 

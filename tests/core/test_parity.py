@@ -6,7 +6,7 @@ These runs take about a minute and a half together on two CPU cores.
 import pytest
 
 from core.config import TrainConfig
-from core.trainer import Trainer
+from core.train.trainer import Trainer
 
 
 @pytest.mark.slow

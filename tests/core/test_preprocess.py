@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.preprocess import ImageError, read_image, to_model_input
+from core.pictures.framing import ImageError, read_image, to_model_input
 from PIL import ImageDraw
 
 
@@ -169,7 +169,7 @@ TROUSERS = [(100, 30), (185, 30), (200, 255), (160, 255), (142, 110), (120, 255)
 
 
 def test_a_closed_outline_is_filled_like_the_solid_items_of_the_data_set():
-    from core.preprocess import FILL_LEVEL
+    from core.pictures.framing import FILL_LEVEL
     drawn = to_model_input(_outline(TROUSERS))
     plain = to_model_input(_outline(TROUSERS), fill=False)
     inside = (drawn >= FILL_LEVEL) & (plain < 0.25)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from core.cli import main
-from core.run_store import RunStore
+from core.cli.dispatch import main
+from core.runs.store import RunStore
 
 
 def _rows(out: str) -> list[dict]:
@@ -61,8 +61,8 @@ def test_notebook03_compares_with_the_notebook(tmp_path, capsys, monkeypatch):
 
 
 def test_a_stopped_replay_says_where(tmp_path):
-    from core.replay import replay
-    from core.trainer import Control
+    from core.train.replay import replay
+    from core.train.trainer import Control
 
     control = Control()
     rows = []

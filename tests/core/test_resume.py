@@ -10,7 +10,7 @@ from safetensors.torch import load_file, save_file
 from core import checkpoint
 from core.checkpoint import CheckpointError
 from core.config import TrainConfig
-from core.trainer import Control, Trainer
+from core.train.trainer import Control, Trainer
 
 
 def _config(**kw):

@@ -1,4 +1,4 @@
-"""A run folder read while another process writes it (core/run_folder.py): whole lines only, the
+"""A run folder read while another process writes it (core/runs/folder.py): whole lines only, the
 half-written last line later, damaged lines skipped, a truncated, replaced or rewritten file read
 again from its start, a vanished folder reported with what was read kept."""
 import json
@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from core import run_folder
-from core.run_folder import METRICS, RUN_INFO, MetricsReader, RunFolderWriter, is_run_folder
+from core.runs import folder as run_folder
+from core.runs.folder import METRICS, RUN_INFO, MetricsReader, RunFolderWriter, is_run_folder
 
 INFO = {"run_id": "fashion-v0-x", "model": "fashion-v0", "model_name": "FashionMNISTModelV0",
         "task": "fashion", "config": {"epochs": 3}, "device": "cpu", "world_size": 1}

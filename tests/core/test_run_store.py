@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.history import RunHistory, RunRecord
-from core.run_store import RunStore, StoreError
+from core.cli.dispatch import main
+from core.runs.legacy_json import RunHistory, RunRecord
+from core.runs.store import RunStore, StoreError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,7 +106,7 @@ def test_sigkill_mid_run_shows_interrupted_and_the_database_opens(tmp_path):
 
 def test_runs_json_is_moved_in_once(tmp_path, fashion_small):
     from core.config import TrainConfig
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
 
     folder = tmp_path / "runs"
     t = Trainer(TrainConfig(model="fashion-v0", epochs=2, threads=2), data=fashion_small)
@@ -256,7 +256,7 @@ def test_a_history_that_cannot_be_opened_does_not_stop_a_training(tmp_path, caps
 
 
 def test_a_history_from_before_the_sweep_columns_gains_them(tmp_path):
-    from core.run_store import ADDED_COLUMNS, SCHEMA
+    from core.runs.store import ADDED_COLUMNS, SCHEMA
     db = tmp_path / "runs.sqlite"
     old_schema = SCHEMA.replace(", sweep TEXT,\n    world_size INTEGER NOT NULL DEFAULT 1)", ")")
     assert "sweep" not in old_schema and ADDED_COLUMNS

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.run_process import run_process_alive
-from core.run_store import RunStore
+from core.runs.processes import run_process_alive
+from core.runs.store import RunStore
 
 
 def _history(path: Path) -> RunStore:
@@ -122,7 +122,7 @@ def test_where_pids_cannot_be_asked_a_run_is_judged_by_its_heartbeat(tmp_path, m
     another machine is. (Windows itself cannot run here; the platform switch stands in for it.)"""
     import os
 
-    import core.run_store as run_store
+    import core.runs.store as run_store
     store = RunStore(tmp_path / "runs.sqlite", migrate=False)
     store.begin("r1", {"model": "line"}, "LinearRegressionModel", "cpu", "2.x", None, "test")
     with sqlite3.connect(store.path) as con:  # a process that is long gone

@@ -7,10 +7,10 @@ import torch
 
 from core import checkpoint
 from core.config import BatchResult, TrainConfig
-from core.recorded_run import RecordedRun
-from core.run_store import RunStore
-from core.schedules import lr_at
-from core.trainer import Trainer
+from core.runs.recorded import RecordedRun
+from core.runs.store import RunStore
+from core.train.schedules import lr_at
+from core.train.trainer import Trainer
 
 
 def test_schedule_shapes():

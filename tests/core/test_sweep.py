@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from core import sweep
-from core.cli import main
-from core.run_store import RunStore
+from core.sweep import plan as sweep
+from core.cli.dispatch import main
+from core.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from core import checkpoint
-from core.evaluate import fashion_logits
-from core.run_store import RunStore
+from core.evaluation.evaluate import fashion_logits
+from core.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 

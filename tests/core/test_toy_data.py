@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from core.toy_data import make_circles, make_line
+from core.data.toy import make_circles, make_line
 
 
 def test_line_matches_notebook_01():

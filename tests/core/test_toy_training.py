@@ -2,8 +2,8 @@
 import pytest
 
 from core.config import NOTEBOOK_CIRCLES_EPOCHS, WORKFLOW_DEFAULTS, TrainConfig
-from core.toy_views import least_squares_line
-from core.trainer import Trainer
+from core.data.toy_views import least_squares_line
+from core.train.trainer import Trainer
 
 
 def _train(model, epochs, lr, **kw):

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from core import toy_views as tv
+from core.data import toy_views as tv
 from core.models import build_model
-from core.toy_data import make_circles, make_line
+from core.data.toy import make_circles, make_line
 
 
 def test_least_squares_recovers_a_noisy_line():

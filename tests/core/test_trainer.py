@@ -1,12 +1,12 @@
 """The training loop on real data: it learns, it is deterministic, it stops, pauses, halts on NaN
-and names a run that diverges (core.doctor)."""
+and names a run that diverges (core.train.doctor)."""
 import threading
 
 import pytest
 import torch
 
 from core.config import BatchResult, EpochResult, TrainConfig
-from core.trainer import Control, Trainer
+from core.train.trainer import Control, Trainer
 
 
 def _run(trainer, epochs=None):
@@ -135,7 +135,7 @@ def test_batches_come_in_the_notebooks_order():
     """Same seed, same batches as notebook 03's shuffled DataLoader with its test loader beside it."""
     from torch.utils.data import DataLoader
 
-    from core.trainer import notebook_order
+    from core.train.trainer import notebook_order
 
     torch.manual_seed(42)
     train = DataLoader(list(range(100)), batch_size=100, shuffle=True)

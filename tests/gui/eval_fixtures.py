@@ -14,8 +14,8 @@ def trained_run_for(data, folder):
     """(RunRecord, model): fashion-v2 (TinyVGG), one epoch on the small training split."""
     if "run" not in _cache:
         from core.config import TrainConfig
-        from core.history import RunRecord
-        from core.trainer import Trainer
+        from core.runs.legacy_json import RunRecord
+        from core.train.trainer import Trainer
         config = TrainConfig(model="fashion-v2", epochs=1, batch_size=64, threads=2)
         trainer = Trainer(config, data=data)
         list(trainer.run())

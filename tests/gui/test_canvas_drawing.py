@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from core.preprocess import to_model_input
+from core.pictures.framing import to_model_input
 from gui.draw.draw_surface import Tool
 from gui.jobs import running_threads
 
@@ -14,7 +14,7 @@ TROUSERS = [[(110, 40), (100, 240)], [(170, 40), (180, 240)], [(110, 40), (170, 
 @pytest.fixture(scope="module")
 def trained_v2(fashion_small):
     from core.config import TrainConfig
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
     t = Trainer(TrainConfig(model="fashion-v2", epochs=1, batch_size=128, threads=1), data=fashion_small)
     list(t.run())
     return t.model, fashion_small.classes

@@ -6,8 +6,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from core.evaluate import predict_array
-from core.preprocess import read_image, to_model_input
+from core.evaluation.evaluate import predict_array
+from core.pictures.framing import read_image, to_model_input
 from gui.jobs import running_threads
 
 from canvas_helpers import make_panel, stroke, wait_for_revision
@@ -16,7 +16,7 @@ from canvas_helpers import make_panel, stroke, wait_for_revision
 @pytest.fixture(scope="module")
 def trainer_v0(fashion_small):
     from core.config import TrainConfig
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
     t = Trainer(TrainConfig(model="fashion-v0", epochs=1, batch_size=128, threads=1), data=fashion_small)
     list(t.run())
     return t

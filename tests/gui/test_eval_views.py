@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from eval_fixtures import panel, trained_run, wait_evaluated  # noqa: F401 - fixtures
 
-from core.history import RunRecord
+from core.runs.legacy_json import RunRecord
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QTabWidget
 from canvas_helpers import make_panel, stroke, wait_for_revision
 from core.checkpoint import load
 from core.config import TrainConfig
-from core.data import FashionData
-from core.evaluate import predict_image
-from core.picture_decode import load_photo
-from core.run_row import RunRow
-from core.trainer import Trainer
+from core.data.fashion_mnist import FashionData
+from core.evaluation.evaluate import predict_image
+from core.pictures.decode import load_photo
+from core.runs.row import RunRow
+from core.train.trainer import Trainer
 from gui.evaluate.panel import LIVE, EvaluationPanel
 from gui.jobs import running_threads
 from tests.core.image_folder_fixture import trained_folder_run
@@ -27,7 +27,7 @@ CLASSES = ["Bag", "T-shirt", "Trouser"]  # the folder names, sorted as the loade
 
 
 def row_for(trainer, path, run_id):
-    """The run's record as core.run_store keeps it (its config says which data it trained on)."""
+    """The run's record as core.runs.store keeps it (its config says which data it trained on)."""
     last = trainer.history[-1]
     return RunRow(run_id, trainer.config.model, trainer.spec.class_name, last.test_loss, last.test_acc,
                   1.0, len(trainer.history), "cpu", trainer.config.optimizer, trainer.config.lr,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from core.run_files import LAST
-from core.run_folder import METRICS, RunFolderWriter
+from core.runs.files import LAST
+from core.runs.folder import METRICS, RunFolderWriter
 from gui.follow.follow_panel import FollowPanel
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -213,7 +213,7 @@ def test_closing_the_main_window_mid_run_saves_the_run_and_ends_every_thread(win
     """Training after its first epoch, an evaluation job about: close ends every thread, and the
     run is on disk."""
     from core import checkpoint
-    from core.run_store import RunStore
+    from core.runs.store import RunStore
     from tests.gui.test_window_run import record
 
     w = window

@@ -3,7 +3,7 @@ and results are said, its runs reach the Runs tab, and a notebook 03 comparison 
 model in Evaluate and Draw."""
 from types import SimpleNamespace
 
-from core.run_store import RunStore
+from core.runs.store import RunStore
 
 
 def test_the_menu_action_opens_the_tab_and_notebook02_plays_through(window, qtbot):
@@ -46,8 +46,8 @@ def test_stop_ends_the_replay(window, qtbot):
 def test_the_comparison_opens_the_best_run(window, qtbot, tmp_path, fashion_small):
     """The end of notebook 03, fed one real fashion run: the table fills and Evaluate opens it."""
     from core.config import TrainConfig
-    from core.recorded_run import RecordedRun
-    from core.trainer import Trainer
+    from core.runs.recorded import RecordedRun
+    from core.train.trainer import Trainer
 
     w = window
     qtbot.waitUntil(lambda: w.tool_tabs.built, timeout=60000)

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QTabWidget
 
-from core.run_store import RunStore
+from core.runs.store import RunStore
 from gui.runs import run_dialogs
 from gui.runs.runs_panel import RunsPanel
 from gui.runs.runs_table import ACC, LOSS, NAME
@@ -24,7 +24,7 @@ STEPS = 20  # batches per epoch of the made-up curves
 def trained(fashion_small, tmp_path_factory):
     """(checkpoint path, its test accuracy): one epoch of fashion-v0 on the small split."""
     from core.config import TrainConfig
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
     trainer = Trainer(TrainConfig(model="fashion-v0", epochs=1, threads=2), data=fashion_small)
     list(trainer.run())
     path = trainer.save(tmp_path_factory.mktemp("runs-view") / "tiny")
@@ -300,10 +300,10 @@ def test_export_checkpoint_is_checked_and_written(qtbot, panel, tmp_path, monkey
 def tool_tabs(qtbot, tmp_path, monkeypatch, history, trained):
     """The window's other tabs, built on the history above (plus a line run, which has no place in
     Evaluate or Draw)."""
-    import core.run_store
+    import core.runs.store
     from gui.tool_tabs import ToolTabs
     add_run(history, tmp_path / "runs", trained[0], "run-line", [0.0], name="a line", model="line")
-    monkeypatch.setattr(core.run_store, "default_path", lambda: history.path)
+    monkeypatch.setattr(core.runs.store, "default_path", lambda: history.path)
     tabs = QTabWidget()
     qtbot.addWidget(tabs)
     tt = ToolTabs(tabs)

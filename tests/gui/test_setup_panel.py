@@ -120,7 +120,8 @@ def test_saved_settings_keep_the_previous_versions_keys(panel):
 
 def test_one_declaration_reaches_help_panel_validation_and_saved_settings(
         qtbot, monkeypatch, tmp_path, capsys):
-    from core import cli
+    from core.cli import dispatch as cli
+    from core.cli.common import config_from_args
     from gui.training import setup_panel
     from gui.shared.settings import load_experiment, make_settings, save_experiment
     monkeypatch.setattr(cli, "TrainConfig", WithDropout)
@@ -138,7 +139,7 @@ def test_one_declaration_reaches_help_panel_validation_and_saved_settings(
     assert capsys.readouterr().err.strip() == (
         "error: dropout (--dropout) must be between 0 and 0.9, not 1.5")
     args = cli.build_parser().parse_args(["train", "--dropout", "0.5"])
-    assert cli.config_from_args(args, "fashion").dropout == 0.5
+    assert config_from_args(args, "fashion").dropout == 0.5
 
     # the setup panel: a row in the Training box with the right widget, range and tooltip
     panel = SetupPanel()

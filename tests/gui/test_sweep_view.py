@@ -2,7 +2,7 @@
 as they finish; the dialog's checks; the window's Sweep action, and its Stop."""
 import pytest
 
-from core.run_store import RunStore
+from core.runs.store import RunStore
 
 
 def _wait_ended(qtbot, view, timeout=180_000):

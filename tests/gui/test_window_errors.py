@@ -33,7 +33,7 @@ def test_missing_data_explains_and_offers_download_then_a_real_run_works(window,
 
 
 def test_an_exception_in_the_worker_is_shown_and_the_next_run_works(window, qtbot, monkeypatch):
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
 
     def boom(self):
         raise RuntimeError("the thread probe exploded")
@@ -74,7 +74,7 @@ def test_a_nan_halt_shows_the_trainers_message(window, qtbot):
 
 def test_download_shows_progress_and_then_uses_the_data(window, qtbot, monkeypatch, tmp_path):
     """The network is not needed: core's download is replaced by one that reports progress."""
-    from core import data as core_data
+    from core.data import fashion_mnist as core_data
 
     calls = []
 

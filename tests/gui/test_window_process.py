@@ -22,7 +22,7 @@ from gui.main_window import MainWindow
 from gui.shared.settings import make_settings
 w = MainWindow(make_settings(sys.argv[1]))
 def painted():
-    heavy = [m for m in ("torch", "torchvision", "pyqtgraph", "core.models", "core.trainer")
+    heavy = [m for m in ("torch", "torchvision", "pyqtgraph", "core.models", "core.train.trainer")
              if m in sys.modules]
     print("HEAVY", heavy, "ACTIONS", [a.isEnabled() for a in w.run_actions],
           "STATUS", w.status.state.text(), "MODEL", w.panel.model.currentText(), flush=True)

@@ -1,5 +1,5 @@
 """The window's other tabs are fed by real runs: evaluation, drawing canvas, run history."""
-from core.run_store import RunStore
+from core.runs.store import RunStore
 
 
 def _kept_fashion_runs():

@@ -1,0 +1,1 @@
+"""The headless commands: the parser and dispatcher, one module per command, and what they share."""

@@ -1,0 +1,158 @@
+"""What the commands share: the failure they raise, how they speak (JSON on stdout, people's text
+on stderr, only rank 0 under torchrun), a setting's flag from its declaration, the TrainConfig the
+flags ask for, the check that --out can be written, and how a stop signal stops a run."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from core.config import WORKFLOWS, TrainConfig
+from core.settings_spec import Setting, settings_of
+
+
+class Failure(Exception):
+    """An expected failure: one clear line on stderr, exit code 1."""
+
+
+# Under torchrun only rank 0 speaks: the other ranks train silently beside it.
+SPEAKS = {"on": True}
+
+
+def say(msg: str) -> None:
+    if SPEAKS["on"]:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def emit(obj: dict) -> None:
+    if SPEAKS["on"]:
+        print(json.dumps(obj, allow_nan=False), flush=True)
+
+
+def num(x):
+    """JSON has no NaN: send null instead."""
+    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
+
+
+LINE_FLAGS = {"weight": float, "bias": float, "start": float, "end": float, "step": float,
+              "train_fraction": float}
+CIRCLES_FLAGS = {"samples": ("n_samples", int), "noise": ("noise", float),
+                 "factor": ("factor", float), "seed": ("seed", int)}
+
+
+def add_flag(parser, spec: Setting) -> None:
+    """A setting's flag: its type, choices (the empty choice written "none"), default and help.
+    A default that depends on the workflow or the model is left as None ("not given") and filled
+    in by `config_from_args`; ranges are checked afterwards by TrainConfig.validate(), in one line
+    that names the flag."""
+    options = spec.options()
+    kw = {"dest": spec.name}
+    if spec.kind is bool:  # --flag / --no-flag
+        kw.update(action=argparse.BooleanOptionalAction, default=None if spec.varies else spec.default)
+    elif options is not None:
+        kw.update(choices=[spec.cli_text(o) for o in options],
+                  default=None if spec.varies else spec.cli_text(spec.default))
+    else:
+        kw.update(type=spec.kind, default=None if spec.varies else spec.default)
+    action = parser.add_argument(spec.flag, **kw)
+    action.help = help_text(spec, options)  # set afterwards: some actions append their own default
+
+
+def help_text(spec: Setting, options) -> str:
+    names = {task: name for task, name, _ in WORKFLOWS}
+    shown = lambda v: spec.cli_text(v) if options is not None else f"{v}"  # noqa: E731
+    if spec.per_workflow:  # the toy workflows as their --model names spell them
+        default = ", ".join(f"{shown(spec.default_for(t))} ({'Fashion-MNIST' if t == 'fashion' else t})"
+                            for t in names)
+    elif spec.default is None:
+        default = "automatic"
+    else:
+        default = shown(spec.default)
+    for model, value in spec.per_model.items():  # a model's own recipe
+        default += f"; {shown(value)} for {model}"
+    notes = [spec.range_text()] if spec.range_text() else []
+    notes.append(f"default: {default}")
+    if spec.workflows is not None:
+        notes.append(" and ".join(names[t] for t in spec.workflows) + " only")
+    return f"{spec.help} [{'; '.join(notes)}]".replace("%", "%%")
+
+
+def config_from_args(args, task: str, **rest) -> TrainConfig:
+    """The TrainConfig the `train` flags ask for; the flags not given whose default depends on the
+    workflow or the model take the model's own, else `task`'s."""
+    values = {}
+    model = getattr(args, "model", None)
+    for spec in settings_of(TrainConfig):
+        value = getattr(args, spec.name)
+        values[spec.name] = spec.default_for(task, model) if value is None and spec.varies \
+            else spec.from_cli(value)
+    return TrainConfig(**values, **rest)
+
+
+def given(args, prefix: str, keys) -> dict:
+    """Only the toy-data values the user set, so the defaults stay in core/data/toy.py."""
+    return {k: getattr(args, prefix + k) for k in keys if getattr(args, prefix + k) is not None}
+
+
+def check_out(folder: Path) -> None:
+    """Fail before any work if checkpoints cannot be written to `folder`: make it, write a probe."""
+    if folder.exists() and not folder.is_dir():
+        raise Failure(f"cannot save checkpoints in {folder}: it is a file, not a folder (choose "
+                      "another --out)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".traindesk-probe-{os.getpid()}-{secrets.token_hex(3)}"
+        with open(probe, "xb") as f:
+            f.write(b"probe")
+        probe.unlink()
+    except OSError as e:
+        raise Failure(f"cannot save checkpoints in {folder}: {e.strerror or e} (choose another "
+                      "--out)") from e
+
+
+# Stop signals for `train`, `sweep` and `replay`: the first one stops the run like the window's
+# Stop button (finish the batch, save, report) and the exit code says which signal it was; a
+# second one quits at once.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT")
+                     if hasattr(signal, name))
+
+
+class StopOnSignal:
+    def __init__(self, control):
+        self.control, self.signum, self._old = control, None, {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():  # Python's rule for handlers
+            for sig in STOP_SIGNALS:
+                if signal.getsignal(sig) is not signal.SIG_IGN:  # e.g. nohup: keep ignoring SIGHUP
+                    self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        # No printing here: the handler may interrupt a write to the same stream.
+        self.signum = signum
+        self.control.stop()
+        for sig in self._old:
+            signal.signal(sig, signal.SIG_DFL)  # the next signal ends the process at once
+
+    def __exit__(self, *exc):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def image_checkpoint(path: str, command: str):
+    """Load a checkpoint that `command` can use: an image model (Fashion-MNIST or a folder's)."""
+    from core import checkpoint, workflows
+
+    ckpt = checkpoint.load(path)
+    task = ckpt.meta.get("task")
+    if task not in workflows.IMAGE_WORKFLOWS:
+        raise Failure(f"{path} holds a {ckpt.meta.get('model_id')} model; "
+                      f"{command} works on the image models")
+    return ckpt

@@ -1,0 +1,1 @@
+"""Testing a trained model: evaluation, metrics, reports and explanations (feature maps, Grad-CAM)."""

@@ -1,0 +1,206 @@
+"""One training run as it is kept: its own folder, its last and best checkpoints, its rows in the
+run history (core/runs/store.py) and, if asked, TensorBoard event files. The window's worker and
+the CLI both train through this, so a run is kept the same way whatever started it.
+
+Checkpoints are written at the end of an epoch (at most every CHECKPOINT_EVERY_S, so the line and
+circles models' millisecond epochs do not turn into a disk benchmark) and always at the end: a run
+killed outright keeps its last written epoch and can be continued from it.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+from core import checkpoint
+from core.config import BatchResult, EpochResult, RunResult
+from core.runs.files import BEST, LAST, TENSORBOARD, new_run_folder
+from core.runs.folder import RunFolderWriter
+from core.runs.store import HEARTBEAT_S, RunStore, StoreError
+
+CHECKPOINT_EVERY_S = 5.0
+EPOCHS_EVERY_S = 1.0
+CURVE_EVERY_S = 0.1  # the per-batch curve kept in the history: at most ten points a second
+# What the history calls a trainer's ending: a NaN halt or a divergence is a failed run.
+STATUS = {"finished": "finished", "stopped": "stopped", "halted": "failed", "diverged": "failed"}
+
+
+class RecordedRun:
+    def __init__(self, trainer, base_dir: Path, source: str, store: Optional[RunStore] = None,
+                 log: Callable[[str], None] = lambda msg: None, sweep: Optional[str] = None):
+        import torch
+
+        self.trainer, self.log, self.source = trainer, log, source
+        self.run_id, self.folder = new_run_folder(Path(base_dir).absolute(), trainer.config.model)
+        self.last_path = self.folder / LAST
+        self.best: Optional[dict] = None        # {"path", "epoch", "value"} once written
+        self._pending_best = None               # a snapshot of a best epoch not yet written
+        self._last_written = 0.0
+        self._wrote_last = False
+        self._epoch_written = -1                # how many epochs the last checkpoint written had
+        self.write_error: Optional[str] = None  # why the last checkpoint could not be written
+        self._curve: list[dict] = []
+        self._epochs: list[dict] = []           # epoch rows not yet in the history
+        self._epochs_at = time.monotonic()
+        self._curve_at = -1.0
+        self._flushed_at = time.monotonic()
+        self.tb = self._tensorboard() if trainer.config.tensorboard else None
+        trainer.on_epoch = self._on_epoch
+        # The folder describes the run by itself, for a window following it (core/runs/folder.py).
+        self.metrics = RunFolderWriter(self.folder, {
+            "run_id": self.run_id, "model": trainer.config.model,
+            "model_name": trainer.spec.class_name, "task": trainer.task,
+            "classes": list(trainer.classes), "config": trainer.config.to_dict(),
+            "device": _device(trainer), "torch_version": torch.__version__, "source": source,
+            "started": time.time(), "resumed_from": trainer.resumed_from,
+            "world_size": getattr(trainer, "world_size", 1), "sweep": sweep}, log)
+        for ev in trainer.history:  # a continued run starts with the epochs it already has
+            self.metrics.epoch(vars(ev))
+        self.store = store if store is not None else RunStore()
+        try:
+            self.store.begin(self.run_id, trainer.config.to_dict(), trainer.spec.class_name,
+                             _device(trainer), torch.__version__, str(self.folder), source,
+                             trainer.resumed_from, sweep, getattr(trainer, "world_size", 1))
+            if self.store.problem:
+                log(self.store.problem)
+            self._copy_parent()
+        except StoreError as e:  # the run goes on and its checkpoints are written all the same
+            log(f"This run is not in the run history: {e}")
+            self.store = None
+
+    # -- training ---------------------------------------------------------------------------------
+    def events(self, epochs: Optional[int] = None) -> Iterator:
+        """The trainer's events, kept as they pass."""
+        for ev in self.trainer.run(epochs):
+            if isinstance(ev, BatchResult):
+                self._batch(ev)
+            yield ev
+
+    def _batch(self, ev: BatchResult) -> None:
+        if ev.elapsed - self._curve_at >= CURVE_EVERY_S or ev.batch == ev.batches:
+            self._curve_at = ev.elapsed
+            point = {"step": ev.step, "epoch": ev.epoch, "loss": ev.loss, "acc": ev.acc,
+                     "lr": ev.lr, "elapsed": ev.elapsed}
+            self._curve.append(point)
+            self.metrics.batch(dict(point, batch=ev.batch, batches=ev.batches))
+            if self.tb is not None:
+                self.tb.add_scalar("batch/loss", ev.loss, ev.step)
+                if ev.acc is not None:
+                    self.tb.add_scalar("batch/accuracy", ev.acc, ev.step)
+                if ev.lr is not None:
+                    self.tb.add_scalar("batch/lr", ev.lr, ev.step)
+        if self.store is not None and time.monotonic() - self._flushed_at >= HEARTBEAT_S:
+            self._store(lambda s: s.add_curve(self.run_id, self._take_curve()))
+
+    def _on_epoch(self, trainer, ev: EpochResult, improved: bool) -> None:
+        """Called by the trainer after each epoch that passed its checks."""
+        if improved:
+            self._pending_best = (trainer.best, trainer.state_copy())
+        now = time.monotonic()
+        written = now - self._last_written >= CHECKPOINT_EVERY_S or ev.epoch == ev.epochs
+        if written:
+            self._write_checkpoints(trainer)
+        if self.tb is not None:
+            for name in ("train_loss", "train_acc", "test_loss", "test_acc", "lr"):
+                value = getattr(ev, name)
+                if value is not None:
+                    self.tb.add_scalar(f"epoch/{name}", value, ev.epoch)
+            if written:
+                self.tb.flush()
+        self._epochs.append(vars(ev))
+        self.metrics.epoch(vars(ev))
+        # A toy epoch takes a millisecond: their rows go in together, about once a second.
+        if self.store is not None and (written or ev.epoch == ev.epochs or
+                                       now - self._epochs_at >= EPOCHS_EVERY_S):
+            self._flush_epochs()
+
+    def _flush_epochs(self) -> None:
+        epochs, self._epochs, self._epochs_at = self._epochs, [], time.monotonic()
+        if epochs and self.store is not None:
+            self._store(lambda s: s.add_epochs(self.run_id, epochs, self._take_curve(),
+                                               str(self.last_path) if self._wrote_last else None,
+                                               self.best))
+
+    def _write_checkpoints(self, trainer) -> None:
+        self._last_written = time.monotonic()
+        try:
+            checkpoint.save(self.last_path, *trainer.snapshot())
+            self._wrote_last = True
+            self._epoch_written = len(trainer.history)
+            if self._pending_best is not None:
+                best, state = self._pending_best
+                path = checkpoint.save(self.folder / BEST, *trainer.snapshot(state))
+                self.best = {"path": str(path), "epoch": best["epoch"], "value": best["value"],
+                             "by": best["by"]}
+                self._pending_best = None
+        except OSError as e:  # a full disk: say so once per write; training goes on
+            self.write_error = f"{e.strerror or e}"
+            self.log(f"Could not write the checkpoint in {self.folder}: {self.write_error}")
+
+    def reopen(self) -> None:
+        """The same run trains on (the window's "+1 epoch"): it is running again."""
+        if self.store is not None:
+            self._store(lambda s: s.reopen(self.run_id))
+
+    # -- the end ----------------------------------------------------------------------------------
+    def finish(self) -> RunResult:
+        """Write the final checkpoints and the run's end; the RunResult names the last checkpoint."""
+        t = self.trainer
+        # After an error the trainer is back on its last good epoch, which was written when it
+        # ended (or is written now); with no epoch at all there is nothing worth keeping.
+        trained = bool(t.history) if t.error else t.steps > 0
+        if trained and (not t.error or self._epoch_written != len(t.history)):
+            self._write_checkpoints(t)
+        elif self._pending_best is not None:
+            self._write_checkpoints(t)
+        path = str(self.last_path) if self._wrote_last else None
+        result = t.result(checkpoint=path)
+        self._flush_epochs()
+        if self.tb is not None:
+            self.tb.close()
+        self.metrics.end({"status": STATUS.get(result.status, "failed"), "model_loss": result.model_loss,
+                          "model_acc": result.model_acc, "training_time": result.training_time,
+                          "epochs": result.epochs_done, "checkpoint": path,
+                          "best_checkpoint": self.best["path"] if self.best else None,
+                          "best_epoch": self.best["epoch"] if self.best else None,
+                          "error": result.error})
+        if self.store is not None:
+            self._store(lambda s: s.finish(self.run_id, STATUS.get(result.status, "failed"),
+                                           result.model_loss, result.model_acc,
+                                           result.training_time, result.epochs_done, path,
+                                           self.best, result.error, self._take_curve()))
+        return result
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _take_curve(self) -> list[dict]:
+        curve, self._curve = self._curve, []
+        self._flushed_at = time.monotonic()
+        return curve
+
+    def _store(self, write) -> None:
+        try:
+            write(self.store)
+        except StoreError as e:
+            self.log(f"The run history missed an update: {e}")
+
+    def _copy_parent(self) -> None:
+        """A continued run starts with the epochs (and curve) of the run it continues."""
+        t = self.trainer
+        for ev in t.history:
+            self.store.add_epoch(self.run_id, vars(ev), [], None, None)
+        if t.resumed_from:
+            self.store.add_curve(self.run_id, self.store.curve_of_checkpoint(t.resumed_from, t.steps))
+
+    def _tensorboard(self):
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            self.log("TensorBoard logs need the tensorboard package (pip install tensorboard); "
+                     "this run writes none.")
+            return None
+        return SummaryWriter(log_dir=str(self.folder / TENSORBOARD))
+
+
+def _device(trainer) -> str:
+    from core.device import describe
+    return describe(trainer.device)

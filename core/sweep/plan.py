@@ -1,0 +1,432 @@
+"""Hyperparameter sweeps: a grid (or a seeded random sample of it) of `main.py train` runs, each in a
+process of its own, at most K at once, each an ordinary run in the history tagged with the sweep's id.
+
+`make_plan` turns the lists into runs and checks every one of them with the settings' own checks
+(TrainConfig.validate) before anything starts; `run_sweep` starts the processes, reads each one's
+JSON result line, reports each finished run, and returns the summary. A run that fails (diverges,
+crashes) is reported and never stops the others. `SweepRun.stop()` (a signal handler may call it: it
+only sets a flag) stops the sweep: no new run starts and each running one is sent SIGTERM, which makes
+`train` finish its batch, save and report, as its own Ctrl+C does.
+
+Plain Python and subprocess; torch is only imported to check the model name and count GPUs.
+"""
+from __future__ import annotations
+
+import collections
+import itertools
+import json
+import math
+import os
+import queue
+import random
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from core.config import TrainConfig
+from core.settings_spec import settings_of
+from core.data.system_memory import available_memory as _memory_available  # tests replace it
+
+# The settings a sweep can vary, in the order their combinations are made (the first varies slowest).
+SWEPT = ("lr", "batch_size", "hidden_units", "optimizer", "momentum", "weight_decay", "schedule")
+# Passed on unchanged to every run when given (None: `train`'s own default).
+PASSED = ("epochs", "seed", "device", "threads", "data_dir", "image_folder", "image_size",
+          "test_fraction", "split_seed")
+# How progress lines name the swept settings.
+SHORT = {"lr": "lr", "batch_size": "batch", "hidden_units": "hidden", "optimizer": "opt",
+         "momentum": "momentum", "weight_decay": "wd", "schedule": "schedule"}
+# Memory one training process needs, measured (peak RSS): fashion-v2 on the full Fashion-MNIST
+# ~1.0 GB (torch itself ~0.35 GB, the data set as float tensors ~0.2 GB, the rest the model's
+# activations); the toy models ~0.4 GB.
+PROCESS_MEMORY = {"fashion": 1.2e9, "line": 0.5e9, "circles": 0.5e9, "folder": 1.2e9}
+STOP_WAIT_S = 60.0  # after a stop, how long a run may take to save before it is killed
+_SETTINGS = {s.name: s for s in settings_of(TrainConfig)}
+
+
+def new_id() -> str:
+    return f"sweep-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+
+
+def parse_list(name: str, text: str) -> list:
+    """A comma-separated list of one setting's values, converted to its type, duplicates dropped.
+    ValueError names the flag, as the settings' own checks do."""
+    spec = _SETTINGS[name]
+    values = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if not part:
+            raise ValueError(f"{spec.words} ({spec.flag}) has an empty value in {text!r}: write the "
+                             "values separated by commas, e.g. 0.01,0.1")
+        if spec.kind is str:
+            value = spec.from_cli(part)
+        else:
+            try:
+                value = spec.kind(part)
+            except ValueError:
+                raise spec.error("a whole number" if spec.kind is int else "a number", part) from None
+        if value not in values:
+            values.append(value)
+    return values
+
+
+def cli_text(name: str, value) -> str:
+    """A value as `train` reads it back: floats exactly (repr), choices as the CLI spells them."""
+    if isinstance(value, float):
+        return repr(value)
+    return _SETTINGS[name].cli_text(value) if isinstance(value, str) else str(value)
+
+
+@dataclass
+class Plan:
+    id: str
+    model: str
+    task: str
+    runs: list[dict]          # each run's swept values: {setting name: value}
+    passed: dict              # settings every run gets: {name: value} (one-value lists too)
+    parallel: int             # processes at once
+    threads: int              # --threads each run gets (0: `train` measures)
+    gpus: int                 # CUDA devices the runs are spread over (0: none)
+    out: str
+    grid_size: int            # combinations in the grid (more than len(runs) with --random)
+    why: str = ""             # how `parallel` and `threads` were chosen, for people
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "model": self.model, "runs": self.runs, "grid_size": self.grid_size,
+                "parallel": self.parallel, "threads": self.threads, "gpus": self.gpus,
+                "out": self.out, "settings": self.passed}
+
+
+def make_plan(model: str, lists: dict, passed: Optional[dict] = None, random_n: Optional[int] = None,
+              seed: Optional[int] = None, parallel: Optional[int] = None, out: str = "runs",
+              sweep_id: Optional[str] = None) -> Plan:
+    """The runs a sweep will make, every one checked; ValueError (one line naming the flag) if any
+    value is not allowed. `lists`: {setting in SWEPT: [values]} (empty lists are left out)."""
+    from core.models import get_spec
+
+    passed = {k: v for k, v in (passed or {}).items() if v is not None}
+    unknown = set(lists) - set(SWEPT) | set(passed) - set(PASSED)
+    if unknown:
+        raise ValueError(f"a sweep cannot set {', '.join(sorted(unknown))}")
+    task = get_spec(model).task  # an unknown model: ValueError listing the models
+    lists = {k: list(lists[k]) for k in SWEPT if lists.get(k)}
+    for name in lists:
+        spec = _SETTINGS[name]
+        if not spec.used_in(task):
+            raise ValueError(f"{spec.words} ({spec.flag}) does not apply to {model}: only the "
+                             "image models use it")
+    # A list of one value is a setting every run gets, not a dimension of the grid.
+    passed = {**passed, **{k: v[0] for k, v in lists.items() if len(v) == 1}}
+    lists = {k: v for k, v in lists.items() if len(v) > 1}
+    grid = [dict(zip(lists, combo)) for combo in itertools.product(*lists.values())]
+    if random_n is not None:
+        if random_n < 1:
+            raise ValueError(f"--random must be 1 or more, not {random_n}")
+        if random_n > len(grid):
+            raise ValueError(f"--random {random_n} asks for more runs than the grid's "
+                             f"{len(grid)} combinations")
+        # Sampled without replacement, then kept in grid order: the same seed, the same runs.
+        picked = sorted(random.Random(seed if seed is not None else 0).sample(range(len(grid)), random_n))
+        runs = [grid[i] for i in picked]
+    else:
+        runs = grid
+    for values in runs:  # every run checked before any starts
+        config = TrainConfig(model=model, **{**passed, **values})
+        if "epochs" not in passed:
+            config.epochs = _SETTINGS["epochs"].default_for(task)
+        config.validate()
+    if parallel is not None and parallel < 1:
+        raise ValueError(f"--parallel must be 1 or more, not {parallel}")
+    device = passed.get("device", "auto")
+    if device != "auto":
+        from core.device import pick_device
+        pick_device(device)  # not present here: ValueError, before any run fails on it
+    gpus = _gpus(device)
+    k, threads, why = choose_parallel(len(runs), task, model, gpus, parallel, passed.get("threads"))
+    return Plan(sweep_id or new_id(), model, task, runs, passed, k, threads, gpus, str(out),
+                len(grid), why)
+
+
+def _gpus(device: str) -> int:
+    """The GPUs the runs will train on: the CUDA devices present when the device is cuda or auto
+    (which picks CUDA first); Apple's MPS counts as one; 0 on the CPU."""
+    if device not in ("auto", "cuda", "mps"):
+        return 0
+    import torch
+    if device in ("auto", "cuda") and torch.cuda.is_available():
+        return torch.cuda.device_count()
+    mps = getattr(torch.backends, "mps", None)
+    return 1 if device in ("auto", "mps") and mps is not None and mps.is_available() else 0
+
+
+def choose_parallel(runs: int, task: str, model: str, gpus: int, parallel: Optional[int],
+                    threads: Optional[int]) -> tuple[int, int, str]:
+    """(processes at once, --threads per run, why) for a sweep of `runs` runs.
+
+    With CUDA: one process per GPU (each sees only its own, CUDA_VISIBLE_DEVICES). On the CPU: one
+    process per core. TrainDesk's models are small, so a core running its own run does more than a
+    core lent to another run's matrix products, whose threads spend much of each step waiting on
+    each other (core/device.py measures that); TinyVGG's convolutions are the exception, measured
+    faster with 2 threads than 1, so fashion-v2 gets 2 cores a run. Either way no more runs than the
+    memory has room for (PROCESS_MEMORY each), and each run's threads share the cores evenly.
+    """
+    from core.device import cpu_count
+
+    cores = cpu_count()
+    if parallel is None:
+        if gpus:
+            k, why = gpus, f"one run per GPU ({gpus})"
+        else:
+            per_run = 2 if model == "fashion-v2" and cores >= 2 else 1
+            k = max(1, cores // per_run)
+            why = f"{cores} cores, {per_run} per run"
+            memory = _memory_available()
+            if memory is not None:
+                room = max(1, int(memory // PROCESS_MEMORY.get(task, 1e9)))
+                if room < k:
+                    k, why = room, f"memory for {room} runs ({memory / 1e9:.1f} GB available)"
+        k = max(1, min(k, runs))
+    else:
+        k, why = max(1, min(parallel, max(runs, 1))), "--parallel"
+    if threads is None:
+        # Not `train`'s 0 (measure at start): measured while the other runs load the cores, the
+        # choice would be wrong, and each run could take all the cores for itself.
+        threads = max(1, cores // k)
+    return k, threads, why
+
+
+# -- running ---------------------------------------------------------------------------------------
+def _parent_death_signal() -> Optional[Callable[[], None]]:
+    """Linux: a function for Popen's preexec_fn that makes the run get SIGTERM (and so stop and
+    save) if the sweep process dies outright. Looked up here, in the parent: the child between fork
+    and exec must not import anything (another thread may hold the import lock)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    term = int(signal.SIGTERM)
+    return lambda: prctl(1, term)  # 1: PR_SET_PDEATHSIG
+
+
+@dataclass
+class Child:
+    index: int                # 0-based place in the plan
+    values: dict
+    proc: subprocess.Popen
+    started: float
+    result: Optional[dict] = None
+    epochs: int = 0
+    tail: collections.deque = field(default_factory=lambda: collections.deque(maxlen=20))
+    readers: list = field(default_factory=list)
+
+
+def train_argv(plan: Plan, values: dict) -> list[str]:
+    """`main.py train`'s arguments (after the command) for one run of the plan."""
+    argv = ["train", "--model", plan.model, "--sweep", plan.id, "--out", plan.out]
+    settings = {**plan.passed, "threads": plan.threads, **values}
+    for name in (*PASSED, *SWEPT):
+        if settings.get(name) is not None:
+            argv += [_SETTINGS[name].flag, cli_text(name, settings[name])]
+    return argv
+
+
+def describe(values: dict) -> str:
+    """'lr 0.1 batch 32': a run's swept values, as progress lines name them."""
+    return " ".join(f"{SHORT[k]} {v:g}" if isinstance(v, float) else f"{SHORT[k]} {v}"
+                    for k, v in values.items()) or "defaults"
+
+
+def _number(x) -> Optional[float]:
+    return x if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) else None
+
+
+def best_run(runs: list[dict]) -> Optional[dict]:
+    """The run with the highest test accuracy (the lowest test loss for the line models, which have
+    no accuracy), among those that kept a checkpoint."""
+    kept = [r for r in runs if r.get("checkpoint")]
+    with_acc = [r for r in kept if _number(r.get("model_acc")) is not None]
+    if with_acc:
+        return max(with_acc, key=lambda r: r["model_acc"])
+    with_loss = [r for r in kept if _number(r.get("model_loss")) is not None]
+    return min(with_loss, key=lambda r: r["model_loss"]) if with_loss else None
+
+
+class SweepRun:
+    """Runs a plan's processes, at most `plan.parallel` at once; `run()` returns the summary."""
+
+    def __init__(self, plan: Plan, command: Optional[list[str]] = None,
+                 emit: Callable[[dict], None] = lambda obj: None,
+                 say: Callable[[str], None] = lambda msg: None, echo: bool = False,
+                 env: Optional[dict] = None):
+        from core.launcher import command as this_install
+        self.plan = plan
+        self.command = command or this_install()  # the bundle's executable, or python main.py
+        self.emit, self.say, self.echo = emit, say, echo
+        self.env = dict(os.environ if env is None else env)
+        self.entries: list[Optional[dict]] = [None] * len(plan.runs)
+        self._stop_requested = False
+        self._stopped_at: Optional[float] = None
+        self._killed = False
+        self._done: "queue.Queue[Child]" = queue.Queue()
+        self._death_signal = _parent_death_signal()
+
+    def stop(self) -> None:
+        """Start no more runs and stop those running (they save first). Only sets a flag, so a
+        signal handler may call it; the loop in run() passes the stop on within a fraction of a second."""
+        self._stop_requested = True
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_requested
+
+    def _start(self, index: int, slot: int) -> Child:
+        values = self.plan.runs[index]
+        env = dict(self.env)
+        if self.plan.gpus:
+            env["CUDA_VISIBLE_DEVICES"] = str(slot % self.plan.gpus)  # unused by Apple MPS
+        kw = {}
+        if os.name == "posix":
+            # Its own process group: a Ctrl+C in the terminal reaches the sweep only, which passes
+            # it on once (a second one at a run would end it without saving).
+            kw["process_group"] = 0
+            if self._death_signal is not None:
+                kw["preexec_fn"] = self._death_signal
+        proc = subprocess.Popen([*self.command, *train_argv(self.plan, values)], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                                errors="replace", bufsize=1, **kw)
+        child = Child(index, values, proc, time.monotonic())
+        out = threading.Thread(target=self._read_stdout, args=(child,), daemon=True)
+        err = threading.Thread(target=self._read_stderr, args=(child,), daemon=True)
+        child.readers = [out, err]
+        err.start()
+        out.start()
+        return child
+
+    def _read_stdout(self, child: Child) -> None:
+        for line in child.proc.stdout:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                if isinstance(obj.get("result"), dict):
+                    child.result = obj["result"]
+                elif "epoch" in obj:
+                    child.epochs = obj["epoch"]
+        child.readers[1].join()  # stderr too: its last lines may say why a run failed
+        child.proc.wait()
+        self._done.put(child)
+
+    def _read_stderr(self, child: Child) -> None:
+        for line in child.proc.stderr:
+            line = line.rstrip("\r\n").split("\r")[-1]
+            if line.strip():
+                child.tail.append(line)
+                if self.echo:
+                    self.say(f"[{child.index + 1}/{len(self.plan.runs)}] {line}")
+
+    def _signal_all(self, running: dict, sig: int) -> None:
+        for child in running.values():
+            if child.proc.returncode is None:
+                try:
+                    if os.name == "posix":
+                        os.kill(child.proc.pid, sig)
+                    else:  # no signals to forward on Windows: the run ends without saving
+                        child.proc.terminate()
+                except OSError:
+                    pass
+
+    def run(self) -> dict:
+        plan = self.plan
+        started = time.monotonic()
+        total = len(plan.runs)
+        self.emit({"plan": plan.to_json()})
+        self.say(f"Sweep {plan.id}: {total} runs of {plan.model}, {plan.parallel} at a time "
+                 f"({plan.why}), "
+                 f"{_threads_text(plan.threads)} each; runs go in {plan.out}")
+        pending = collections.deque(range(total))
+        running: dict[int, Child] = {}  # slot -> child
+        done = 0
+        while running or pending and not self._stop_requested:
+            if self._stop_requested and self._stopped_at is None:
+                self._stopped_at = time.monotonic()
+                if running:
+                    self.say(f"Stopping the sweep: {len(running)} running runs save and stop")
+                self._signal_all(running, signal.SIGTERM)
+            if self._stopped_at is not None and not self._killed \
+                    and time.monotonic() - self._stopped_at > STOP_WAIT_S:
+                self._killed = True
+                for child in running.values():
+                    child.proc.kill()
+            while pending and len(running) < plan.parallel and not self._stop_requested:
+                slot = min(set(range(plan.parallel)) - set(running))
+                running[slot] = self._start(pending.popleft(), slot)
+            try:
+                child = self._done.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            slot = next(s for s, c in running.items() if c is child)
+            del running[slot]
+            done += 1
+            entry = self._entry(child)
+            self.entries[child.index] = entry
+            self.emit({"run": entry})
+            self.say(f"{done}/{total} done: {describe(child.values)} -> {_outcome(entry)}")
+        for i in pending:  # stopped before they started
+            self.entries[i] = {"index": i + 1, **self.plan.runs[i], "run_id": None,
+                               "status": "not started", "model_acc": None, "model_loss": None,
+                               "checkpoint": None}
+        runs = [e for e in self.entries if e is not None]
+        best = best_run(runs)
+        failed = sum(1 for e in runs if e["status"] not in ("finished", "stopped", "not started"))
+        summary = {"id": plan.id, "model": plan.model, "parallel": plan.parallel,
+                   "threads": plan.threads, "out": plan.out, "seconds": round(time.monotonic() - started, 2),
+                   "runs": runs, "best": best, "failed": failed, "stopped": self._stop_requested}
+        if best is not None:
+            figure = (f"{best['model_acc']:.2f}%" if _number(best.get("model_acc")) is not None
+                      else f"test loss {best['model_loss']:.5f}")
+            self.say(f"Best: run {best['index']} ({describe(plan.runs[best['index'] - 1])}) "
+                     f"{best['run_id']}: {figure}")
+        if failed:
+            self.say(f"{failed} of {total} runs failed")
+        return summary
+
+    def _entry(self, child: Child) -> dict:
+        """One finished run for the summary: its swept values, result and exit code."""
+        code = child.proc.returncode
+        r = child.result or {}
+        status = r.get("status") or ("stopped" if self._stop_requested and code != 0 else "failed")
+        entry = {"index": child.index + 1, **child.values, "run_id": r.get("run_id"),
+                 "status": status, "model_acc": _number(r.get("model_acc")),
+                 "model_loss": _number(r.get("model_loss")), "epochs": r.get("epochs", child.epochs),
+                 "checkpoint": r.get("checkpoint"), "best_checkpoint": r.get("best_checkpoint"),
+                 "exit_code": code, "seconds": round(time.monotonic() - child.started, 2)}
+        error = r.get("error")
+        if error is None and status == "failed":
+            # No result line: it never got going (bad data folder, a crash); its last words say why.
+            lines = [ln for ln in child.tail if not ln.startswith("Traceback")]
+            error = lines[-1] if lines else f"exited with code {code} and no message"
+        if error:
+            entry["error"] = error
+        return entry
+
+
+def _outcome(entry: dict) -> str:
+    acc, loss = _number(entry.get("model_acc")), _number(entry.get("model_loss"))
+    figure = f"{acc:.1f}%" if acc is not None else f"test loss {loss:.4g}" if loss is not None else ""
+    if entry["status"] == "finished":
+        return figure
+    why = entry.get("error", "")
+    return f"{entry['status']}" + (f" ({figure})" if figure else "") + (f": {why}" if why else "")
+
+
+def _threads_text(threads: int) -> str:
+    return "CPU threads measured" if not threads else f"{threads} CPU thread" + "s" * (threads > 1)
