@@ -97,11 +97,15 @@ def _entries(folder: Path) -> list[os.DirEntry]:
                       key=lambda e: e.name)
 
 
-def _top(folder: Path, root: Path, notes: list[str]) -> tuple[list[Path], list[Path], list[str]]:
+def _top(folder: Path, root: Path, notes: list[str], seen: set | None = None
+         ) -> tuple[list[Path], list[Path], list[str]]:
     """(sub-folders, image files, other files relative to root) directly in `folder`. A link to
     a folder counts as the folder (as torchvision's ImageFolder follows it: people link class
-    folders in from elsewhere); _collect never reads one real folder twice, so a link loop ends.
-    A link to a file is read as the file."""
+    folders in from elsewhere), and a link to a file as the file, unless it leads back into the
+    data set (to `root`, a split, a class, a picture in it, or a folder `root` is in): its pictures
+    are then read where they really are, under their own class, never under the link's (a careless
+    `ln -s` gave sneakers the label 'bag'). `seen` (the real paths read so far) keeps a picture
+    linked in from elsewhere from being read twice."""
     dirs, images, others = [], [], []
     try:
         entries = _entries(folder)
@@ -114,36 +118,70 @@ def _top(folder: Path, root: Path, notes: list[str]) -> tuple[list[Path], list[P
         except OSError as why:
             notes.append(f"'{_rel(path, root)}' cannot be read ({why.strerror or why}) and was left out")
             continue
+        if e.is_symlink() and _links_back(path, root, notes):
+            continue
         if is_dir:
             dirs.append(path)
         elif path.suffix.lower() in IMAGE_EXTENSIONS:
+            if seen is not None and e.is_symlink():
+                real = os.path.realpath(path)
+                if real in seen:
+                    notes.append(f"'{_rel(path, root)}' is a picture already read and was left out")
+                    continue
+                seen.add(real)
             images.append(path)  # a broken link stays in: reading it says what is wrong
         else:
             others.append(_rel(path, root))
     return dirs, images, others
 
 
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _links_back(link: Path, root: Path, notes: list[str]) -> bool:
+    """Whether the link `link` leads into the data set at `root` or to a folder holding it (said
+    in a note). A broken link does not: reading it says what is wrong."""
+    target, home = os.path.realpath(link), os.path.realpath(root)
+    if not os.path.exists(target):
+        return False
+    if _within(target, home):
+        where = Path(os.path.relpath(target, home)).as_posix()
+        where = "the data set's own folder" if where == "." else f"'{shown(where)}'"
+    elif _within(home, target):
+        where = "a folder the data set is in"
+    else:
+        return False
+    notes.append(f"'{_rel(link, root)}' is a link back into the data set (to {where}) and was "
+                 "left out: its pictures are read where they are, under their own class")
+    return True
+
+
 def _collect(folder: Path, root: Path, ignored: list[str], notes: list[str],
-             needed: bool = True) -> list[Path]:
-    """Image files under `folder`, recursively (as ImageFolder), sorted by relative path."""
-    found, stack, seen = [], [folder], set()
+             needed: bool = True, seen: set | None = None) -> list[Path]:
+    """Image files under `folder`, recursively (as ImageFolder), sorted by relative path.
+    `seen`, shared by the classes of one scan, holds the real paths read: a folder or picture
+    linked in from elsewhere is read once, under the first class whose folder holds it."""
+    found, stack, walked = [], [folder], 0
+    seen = set() if seen is None else seen
     while stack:  # a stack, not recursion: a deep tree cannot hit the recursion limit
         here = stack.pop()
         real = os.path.realpath(here)
         if real in seen:
             notes.append(f"'{_rel(here, root)}' leads back to a folder already read (a link "
-                         "loop?) and was left out")
+                         "loop, or a folder linked twice?) and was left out")
             continue
         seen.add(real)
-        if len(seen) > MAX_FOLDERS:  # e.g. a class folder that is a link to / or a home folder
+        walked += 1
+        if walked > MAX_FOLDERS:  # e.g. a class folder that is a link to / or a home folder
             raise DataError(f"The class folder {folder} holds more than {MAX_FOLDERS:,} folders; "
                             "is it (or a link in it) pointing at a whole disk?")
         try:
-            dirs, images, others = _top(here, root, notes)
+            dirs, images, others = _top(here, root, notes, seen)
         except DataError as e:
             notes.append(f"{e} (left out)")  # one unreadable sub-folder is not the whole class
             continue
-        stack += dirs
+        stack += reversed(dirs)  # walked in name order: the first of two links to one folder wins
         found += images
         ignored += others
     if needed and not found:
@@ -229,6 +267,7 @@ def _scan(root, test_fraction: float, split_seed: int) -> FolderPlan:
     train_dir = by_name.get("train")
     test_dir = next((by_name[n] for n in TEST_NAMES if n in by_name), None)
     train_files, test_files = [], []
+    seen: set = set()  # real paths read, shared by every class and split: each is read once
     if train_dir and test_dir:
         layout = "train/test"
         class_dirs, train_loose, more = _top(train_dir, root, notes)
@@ -244,9 +283,11 @@ def _scan(root, test_fraction: float, split_seed: int) -> FolderPlan:
                   for d in dirs if d not in (train_dir, test_dir)]
         _need_classes(class_dirs, train_dir, train_loose)
         for label, name in enumerate(classes):
-            train_files += [(p, label) for p in _collect(train_dir / name, root, ignored, notes)]
-            there = test_dir / name
-            tests = _collect(there, root, ignored, notes, needed=False) if there.is_dir() else []
+            train_files += [(p, label) for p in _collect(train_dir / name, root, ignored, notes,
+                                                          seen=seen)]
+            there = test_dir / name  # not a link back into the data set (_top said so)
+            tests = (_collect(there, root, ignored, notes, False, seen)
+                     if name in {d.name for d in test_dirs} else [])
             if not tests:
                 notes.append(f"class '{name}' has no test images")
             test_files += [(p, label) for p in tests]
@@ -263,7 +304,7 @@ def _scan(root, test_fraction: float, split_seed: int) -> FolderPlan:
                             "images in DIR/train/<class> and DIR/test/<class>.")
         classes = [d.name for d in dirs]
         for label, name in enumerate(classes):
-            files = _collect(root / name, root, ignored, notes)
+            files = _collect(root / name, root, ignored, notes, seen=seen)
             n = len(files)
             k = min(n - 1, max(1, round(n * test_fraction))) if n >= 2 else 0
             if n == 1:
