@@ -115,3 +115,25 @@ def sketchify(x: torch.Tensor, g: torch.Generator, fraction: float = SKETCH_FRAC
     out = x.clone()
     out[idx] = _affine(drawn, g).clamp(0, 1).to(out.dtype)
     return out
+
+
+def augmenter(config, uses: set, generator: torch.Generator):
+    """The run's augmentation of a training batch as one function (identity when it has none):
+    flips and shifts, then sketches, then TrivialAugment, each only where the settings ask for it
+    and the workflow reads that setting (`uses`)."""
+    from core.train.augment_basic import flip_and_shift, trivial_augment
+
+    sketch = config.augment == "sketch" and "augment" in uses
+    flip = config.flip and "flip" in uses
+    shift = config.shift if "shift" in uses else 0
+    trivial = config.trivial_augment and "trivial_augment" in uses
+
+    def augment(xb: torch.Tensor) -> torch.Tensor:
+        if flip or shift:
+            xb = flip_and_shift(xb, generator, flip, shift)
+        if sketch:
+            xb = sketchify(xb, generator, config.sketch_fraction)
+        if trivial:
+            xb = trivial_augment(xb, generator)
+        return xb
+    return augment

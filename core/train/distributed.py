@@ -75,3 +75,27 @@ def any_rank(flag: bool, device) -> bool:
     t = torch.tensor([1.0 if flag else 0.0], device=device)
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return bool(t.item())
+
+
+def wrap(model, global_batch):
+    """The module the training loop calls: `model` itself, or DistributedDataParallel around it
+    under torchrun. `global_batch` (None for full-batch workflows) must give every rank a sample."""
+    _, world_size = world()
+    if world_size == 1:
+        return model
+    if global_batch is not None and global_batch < world_size:
+        raise ValueError(f"--batch-size {global_batch} is the global batch: it must be at least the "
+                         f"number of processes ({world_size})")
+    from torch.nn.parallel import DistributedDataParallel
+    return DistributedDataParallel(model)
+
+
+STOP_CHECK_EVERY = 10  # under torchrun the ranks agree on a stop every this many batches
+
+
+def stop_agreed(control, batch: int, world_size: int, device) -> bool:
+    """Between batches: has a stop been asked for? Under torchrun all ranks must stop at the same
+    batch, so they agree every STOP_CHECK_EVERY batches (pausing is for the window)."""
+    if world_size == 1:
+        return control.checkpoint()
+    return batch % STOP_CHECK_EVERY == 0 and any_rank(control.stopped, device)

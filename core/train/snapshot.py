@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 
-from core.train import state as train_state
+from core.train import resume as train_resume
 from core.device import describe
 
 
@@ -21,11 +21,11 @@ def learned(weights: dict) -> dict:
 
 def state_copy(trainer) -> dict:
     """The run's state now, copied to the CPU (small for these models)."""
-    tensors, ts = train_state.capture(trainer)
+    tensors, ts = train_resume.capture(trainer)
     cpu = lambda t: {k: v.detach().to("cpu", copy=True) for k, v in t.items()}  # noqa: E731
     return {"weights": cpu(trainer.model.state_dict()), "tensors": cpu(tensors),
             "train_state": copy.deepcopy(ts), "epochs": len(trainer.history),
-            "training_time": trainer.training_time}
+            "training_time": trainer.state.training_time}
 
 
 def snapshot(trainer, state: dict) -> tuple[dict, dict, dict]:
@@ -38,7 +38,7 @@ def snapshot(trainer, state: dict) -> tuple[dict, dict, dict]:
     weights = state["weights"]
     meta = {"model_id": trainer.config.model, "class_name": trainer.spec.class_name,
             "hidden_units": trainer.config.hidden_units, "task": trainer.task,
-            "classes": trainer.classes, "input": trainer.input_recipe,
+            "classes": trainer.classes, "input": trainer.input_recipe and trainer.input_recipe.to_dict(),
             "config": trainer.config.to_dict(),
             "metrics": {"model_loss": loss, "model_acc": acc,
                         "training_time": state["training_time"], "epochs": done,

@@ -1,138 +1,81 @@
-"""What a run needs to continue exactly where it stopped, stored inside its checkpoint.
-
-Tensors (optimizer buffers, the random streams) go into the safetensors file beside the weights,
-under core.checkpoint.TRAIN_PREFIX; the rest (step count, the optimizer's settings, the best
-epoch, a mid-epoch position) is plain JSON in the metadata. No pickle anywhere: a resumed run
-reads numbers and tensors, never code. Restoring all of it makes "2 epochs, then continue to 4"
-give the same weights, bit for bit on the CPU, as 4 epochs straight.
-"""
+"""A run's training state: everything the loop counts as it goes (optimizer steps, time trained,
+the doctor's yardsticks, the best epoch and early stopping's count, a mid-epoch position) in one
+object that the trainer owns. Its JSON form goes into checkpoints (core/train/resume.py) and is
+checked field by field when read back, since a checkpoint file may have been edited or damaged."""
 from __future__ import annotations
 
-import json
 import math
+from dataclasses import dataclass
 from typing import Optional
 
 import torch
 
-VERSION = 1
-_SCALAR = (int, float, bool, type(None))
-
-
-def resume(trainer_class, path, epochs: int, data=None, control=None, log=lambda msg: None,
-           overrides: Optional[dict] = None):
-    """A trainer that continues the run saved in `path` up to `epochs` epochs in all.
-    CheckpointError (one line) when the file cannot be continued; nothing is half-loaded."""
-    from core import checkpoint
-    from core.config import EpochResult, TrainConfig
-
-    ckpt, tensors = checkpoint.load(path, with_state=True)
-    meta = ckpt.meta
-    refuse = lambda why: checkpoint.CheckpointError(f"{path} cannot be continued: {why}")  # noqa: E731
-    if not tensors or not isinstance(meta.get("train_state"), dict):
-        raise refuse("it was saved without its training state (by an older TrainDesk)")
-    try:
-        values = dict(meta["config"])
-        values.update(overrides or {})
-        config = TrainConfig.from_dict(values)
-        config.validate()
-        known = {f for f in EpochResult.__dataclass_fields__}
-        history = [EpochResult(**{k: v for k, v in h.items() if k in known})
-                   for h in meta.get("history", [])]
-    except (KeyError, TypeError, ValueError) as e:
-        raise refuse(f"its settings are damaged ({str(e)[:120]})") from None
-    done = len(history)
-    if epochs <= done:
-        raise refuse(f"it has trained {done} epochs already; ask for more than {done} in all")
-    saved_threads = meta["train_state"].get("threads")
-    if config.threads == 0 and isinstance(saved_threads, int) and saved_threads > 0:
-        config.threads = saved_threads  # the same thread count keeps CPU sums in the same order
-    config.epochs = epochs
-    trainer = trainer_class(config, data=data, control=control, log=log)
-    if trainer.images and trainer.classes != list(meta.get("classes") or trainer.classes):
-        shown = lambda names: ", ".join(map(str, names))[:160]  # noqa: E731
-        raise refuse(f"its data now has the classes {shown(trainer.classes)}; the run was trained "
-                     f"on {shown(meta['classes'])}")
-    weights = {k: v for k, v in ckpt.model.state_dict().items()}
-    try:
-        restore(trainer, weights, tensors, meta["train_state"], history)
-    except StateError as e:
-        raise refuse(str(e)) from None
-    trainer.resumed_from = str(path)
-    return trainer
+SCALAR = (int, float, bool, type(None))
 
 
 class StateError(ValueError):
     """The saved training state does not fit this run; the message is one short reason."""
 
 
-def capture(trainer) -> tuple[dict[str, torch.Tensor], dict]:
-    """(tensors, JSON-able metadata) for `trainer` as it is now."""
-    opt = trainer.optimizer.state_dict()
-    tensors: dict[str, torch.Tensor] = {}
-    scalars: dict[str, object] = {}
-    for idx, slots in opt["state"].items():
-        for name, value in slots.items():
-            if torch.is_tensor(value):
-                tensors[f"optim/{idx}/{name}"] = value
-            else:
-                scalars[f"{idx}/{name}"] = value
-    tensors["rng/torch"] = torch.get_rng_state()
-    tensors["rng/order"] = trainer.generator.get_state()
-    tensors["rng/augment"] = trainer.augment_generator.get_state()
-    if trainer.progress is not None:
-        tensors["rng/order_epoch_start"] = trainer._epoch_order_state
-    meta = {"version": VERSION, "steps": trainer.steps, "training_time": trainer.training_time,
-            "start_loss": trainer._start_loss, "steps_rising": trainer._steps_rising,
-            "param_groups": opt["param_groups"], "optim_scalars": scalars,
-            "threads": trainer.threads, "best": trainer.best, "since_best": trainer.since_best,
-            "progress": trainer.progress}
-    json.dumps(meta, allow_nan=True)  # fail here, not halfway through writing the file
-    return tensors, meta
+@dataclass
+class TrainingState:
+    steps: int = 0                       # optimizer steps taken: 0 means the weights are untrained
+    training_time: float = 0.0           # seconds spent training, over every session of the run
+    start_loss: Optional[float] = None   # the run's first batch loss: the doctor's yardstick
+    steps_rising: int = 0                # steps in a row at chance with a risen loss (the doctor)
+    best: Optional[dict] = None          # {"epoch", "value", "by"} of the best epoch so far
+    since_best: int = 0                  # epochs since the best one (early stopping's count)
+    early_stopped: bool = False
+    # A run stopped mid-epoch: where it was ({"epoch", "done", "loss_sum", "correct", "seen",
+    # "elapsed"}), so a resumed run finishes that epoch exactly; `epoch_order` is the random
+    # stream's state when that epoch drew its order (saved as a tensor beside the weights).
+    progress: Optional[dict] = None
+    epoch_order: Optional[torch.Tensor] = None
+
+    def note_best(self, epoch: int, value: Optional[float], by: str, fallback: float) -> bool:
+        """Track the best epoch by the user's figure (`fallback`, the test loss, where the figure
+        does not exist, as for regression); True when this epoch is the new best."""
+        if value is None or not math.isfinite(value):
+            by, value = "test_loss", fallback
+        better = self.best is None or (value > self.best["value"] if by == "test_acc"
+                                       else value < self.best["value"])
+        if better:
+            self.best = {"epoch": epoch, "value": value, "by": by}
+            self.since_best = 0
+        else:
+            self.since_best += 1
+        return better
+
+    def note_rising(self, rising: bool, steps: int) -> None:
+        """Count the steps an epoch at chance with a risen loss adds; any other epoch resets it."""
+        self.steps_rising = self.steps_rising + steps if rising else 0
+
+    def patience_ran_out(self, patience: int) -> bool:
+        if patience and self.since_best >= patience:
+            self.early_stopped = True
+        return self.early_stopped
+
+    def to_meta(self) -> dict:
+        return {"steps": self.steps, "training_time": self.training_time,
+                "start_loss": self.start_loss, "steps_rising": self.steps_rising,
+                "best": self.best, "since_best": self.since_best, "progress": self.progress}
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> "TrainingState":
+        """The state saved in a checkpoint's metadata; StateError names the first damaged field."""
+        start = meta.get("start_loss")
+        if start is not None and (isinstance(start, bool) or not isinstance(start, (int, float))):
+            raise StateError("its first loss is not a number")
+        return cls(steps=_whole(meta.get("steps"), "steps"),
+                   training_time=float(_finite(meta.get("training_time"), "training time")),
+                   start_loss=start,
+                   steps_rising=_whole(meta.get("steps_rising", 0), "steps rising"),
+                   best=_best(meta.get("best")),
+                   since_best=_whole(meta.get("since_best", 0), "epochs since the best"),
+                   progress=_progress(meta.get("progress")))
 
 
-def restore(trainer, weights: dict, tensors: dict[str, torch.Tensor], meta: dict, history) -> None:
-    """Put a fresh trainer (built from the checkpoint's config) back where the run was.
-    StateError if anything does not fit; the caller then drops this trainer, half-set as it is."""
-    if not isinstance(meta, dict) or meta.get("version") != VERSION:
-        raise StateError("its training state is missing or from another TrainDesk version")
-    try:
-        trainer.model.load_state_dict(weights)  # copies into the live (maybe channels-last) params
-        state: dict[int, dict] = {}
-        for key, value in tensors.items():
-            if key.startswith("optim/"):
-                _, idx, name = key.split("/", 2)
-                state.setdefault(int(idx), {})[name] = value
-        for key, value in _dict(meta.get("optim_scalars")).items():
-            idx, name = key.split("/", 1)
-            if not isinstance(value, _SCALAR):
-                raise StateError(f"optimizer value {key} is not a number")
-            state.setdefault(int(idx), {})[name] = value
-        groups = meta.get("param_groups")
-        if not isinstance(groups, list) or len(groups) != len(trainer.optimizer.param_groups):
-            raise StateError("its optimizer settings do not fit the model")
-        trainer.optimizer.load_state_dict({"state": state, "param_groups": groups})
-        trainer.generator.set_state(tensors["rng/order"])
-        trainer.augment_generator.set_state(tensors["rng/augment"])
-        torch.set_rng_state(tensors["rng/torch"])
-        trainer.steps = _whole(meta.get("steps"), "steps")
-        trainer.training_time = float(_finite(meta.get("training_time"), "training time"))
-        trainer._start_loss = meta.get("start_loss")
-        trainer._steps_rising = _whole(meta.get("steps_rising", 0), "steps rising")
-        trainer.best = _best(meta.get("best"))
-        trainer.since_best = _whole(meta.get("since_best", 0), "epochs since the best")
-        trainer.progress = _progress(meta.get("progress"))
-        if trainer.progress is not None:
-            trainer._epoch_order_state = tensors["rng/order_epoch_start"]
-        trainer.history = list(history)
-    except StateError:
-        raise
-    except (KeyError, ValueError, TypeError, RuntimeError, IndexError) as e:
-        first = (str(e).splitlines() or [type(e).__name__])[0][:160]
-        raise StateError(f"its training state does not fit ({first})") from None
-    trainer._good_state = trainer._weights_copy()
-
-
-def _dict(v) -> dict:
+def as_dict(v) -> dict:
     if v is None:
         return {}
     if not isinstance(v, dict):

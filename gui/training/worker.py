@@ -254,7 +254,7 @@ class TrainWorker(QObject):
             first = len(trainer.history) + 1
             last = len(trainer.history) + epochs
         from core.device import describe
-        batches = trainer._steps_per_epoch()
+        batches = trainer.steps_per_epoch()
         self.run_started.emit(RunStarted(
             trainer.spec.class_name, describe(trainer.device), trainer.threads,
             parameter_count(trainer.model), first, last, batches, trainer.config.batch_size,

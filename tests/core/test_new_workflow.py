@@ -54,7 +54,7 @@ def moons(monkeypatch):
 
 def test_the_trainer_takes_its_loss_metrics_and_batching_from_the_workflow(moons):
     t = Trainer(TrainConfig(model="moons-mlp", epochs=300, lr=0.01, optimizer="adam", threads=1))
-    assert isinstance(t.loss_fn, nn.BCEWithLogitsLoss) and t._steps_per_epoch() == 1
+    assert isinstance(t.loss_fn, nn.BCEWithLogitsLoss) and t.steps_per_epoch() == 1
     assert not t.images and t.classes_count == 2
     last = [e for e in t.run() if hasattr(e, "test_acc")][-1]
     assert last.test_acc > 95  # the bent boundary a straight line cannot draw

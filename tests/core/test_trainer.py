@@ -135,7 +135,7 @@ def test_batches_come_in_the_notebooks_order():
     """Same seed, same batches as notebook 03's shuffled DataLoader with its test loader beside it."""
     from torch.utils.data import DataLoader
 
-    from core.train.trainer import notebook_order
+    from core.train.sampling import notebook_order
 
     torch.manual_seed(42)
     train = DataLoader(list(range(100)), batch_size=100, shuffle=True)
