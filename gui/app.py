@@ -174,16 +174,22 @@ def _make_window(settings):
 
 def _probe_ready(window, app, errors) -> None:
     """Wait until torch, the data (or its absence) and every tab have loaded; show each tab once
-    so its widgets paint; print how long it took and close. An unexpected error ends the wait."""
+    so its widgets paint; print how long it took and close. An unexpected error ends the wait.
+
+    The data's absence is the worker's failure, never the message bar: a note shown before the
+    data is in (a damaged run history, settings set aside) made the probe say data=none."""
     from PySide6.QtCore import QTimer
 
     from gui.main_window import BROKEN
 
     deadline = time.monotonic() + READY_TIMEOUT_S
+    # The load is the worker's first job: its failure is the first one, before any other job's.
+    failures = []
+    window.session.failed.connect(lambda failure, _settled: failures.append(failure))
 
     def check():
-        loaded = window.tool_tabs.built and (window.data_source is not None or
-                                             window.message.isVisible() or window.phase == BROKEN)
+        loaded = window.tool_tabs.built and (window.data_source is not None or bool(failures) or
+                                             window.phase == BROKEN)
         if not loaded and not errors.count and time.monotonic() < deadline:
             QTimer.singleShot(100, check)
             return
