@@ -114,7 +114,7 @@ class MainWindow(RunReports, DataSources, QMainWindow):
         # Settings changes of a paced workflow show the new untrained model (as TF Playground
         # does), and an image folder's contents are looked up; both once typing settles.
         self._preview_timer = self._settle_timer(self._preview)
-        self._folder_timer = self._settle_timer(lambda: self.session.scan_folder(self.panel.config()))
+        self._folder_timer = self._settle_timer(self._scan_folder)
         self.run_actions = actions.all()
         self.follow_action = install_follow_action(self)  # Run ▸ Follow a run folder… (Ctrl+Shift+O)
         self.sweep_action = install_sweep_action(self)  # Run ▸ Sweep… (Ctrl+Shift+R)
@@ -133,7 +133,7 @@ class MainWindow(RunReports, DataSources, QMainWindow):
         self.panel.changed.connect(self._settings_changed)
         self.panel.folder_wanted.connect(self._folder_timer.start)
         self._connect_session()
-        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: self._apply_theme())
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._apply_theme)  # ends with self
         self._restore()
         self._update_actions()
         self.installEventFilter(self)
@@ -209,7 +209,7 @@ class MainWindow(RunReports, DataSources, QMainWindow):
             self.removeEventFilter(self)
             self.first_painted.emit()
             # Queued: the frame in progress reaches the screen before anything slow starts.
-            QTimer.singleShot(0, self._load)
+            QTimer.singleShot(0, self, self._load)  # dropped if the window goes first
         return False
 
     def _load(self) -> None:
@@ -256,9 +256,8 @@ class MainWindow(RunReports, DataSources, QMainWindow):
         if self.live_stack is not None:
             self.live_stack.show_for(self._workflow())
 
-    @staticmethod
-    def _settle_timer(slot) -> QTimer:
-        timer = QTimer()
+    def _settle_timer(self, slot) -> QTimer:
+        timer = QTimer(self)  # the window's: stopped in closeEvent, gone with the window
         timer.setSingleShot(True)
         timer.setInterval(150)
         timer.timeout.connect(slot)
@@ -273,6 +272,10 @@ class MainWindow(RunReports, DataSources, QMainWindow):
         self._update_actions()
         if self._workflow().paced:
             self._preview_timer.start()
+
+    def _scan_folder(self) -> None:
+        if not self._closing:
+            self.session.scan_folder(self.panel.config())
 
     def _preview(self) -> None:
         """The untrained model of the settings on show, in its live view (paced workflows)."""
@@ -393,7 +396,7 @@ class MainWindow(RunReports, DataSources, QMainWindow):
     def log_text(self) -> str:
         return self.log_view.toPlainText()
 
-    def _apply_theme(self) -> None:
+    def _apply_theme(self, *_) -> None:
         from gui.shared import theme
         colors = theme.plot_colors()
         if self.plots is not None:
@@ -409,12 +412,13 @@ class MainWindow(RunReports, DataSources, QMainWindow):
         """Save what to remember; stop a run and wait for the worker's thread before going."""
         if not self._closing:
             self._closing = True
+            for timer in (self._ticker, self._preview_timer, self._folder_timer):
+                timer.stop()  # none fires into a closing window (a settle timer once did)
             self.save_settings()
             if self.host is not None:
                 in_run = self.session.in_run
                 if in_run:
                     self.status.state.setText("Stopping…")
-                self._ticker.stop()
                 if not in_run and self.quit_fast is not None and not self.session.close(QUIT_WAIT_MS):
                     self.quit_fast()  # nothing trained, nothing half-written: settings are saved
                 self.session.close()
