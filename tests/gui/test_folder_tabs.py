@@ -82,7 +82,7 @@ def is_colour(pixmap) -> bool:
 
 def test_tool_tabs_evaluate_a_folder_run_in_colour(qtbot, folder_run):
     from gui.tool_tabs import ToolTabs
-    from gui.training.worker import DataArrays
+    from gui.training.worker_messages import DataArrays
     written, trainer, path, row = folder_run
     tabs = QTabWidget()
     qtbot.addWidget(tabs)
@@ -125,7 +125,7 @@ def test_tool_tabs_evaluate_a_folder_run_in_colour(qtbot, folder_run):
         assert is_colour(panel.gallery.list.item(0).icon().pixmap(56, 56))
         # and the Draw tab has the run's model with its own class names and recipe
         assert tools.canvas.models[-1][1] == CLASSES
-        assert tools.canvas.recipes[-1]["shape"] == [3, 32, 32]
+        assert tools.canvas.recipes[-1].shape == (3, 32, 32)
     finally:
         tools.shutdown()
 
@@ -183,7 +183,7 @@ def test_mismatches_are_said_in_words_never_crash(qtbot, panel, folder_run, fash
 
 def test_model_from_weights_builds_a_folder_model(folder_run):
     from gui.tool_tabs import model_from_weights
-    from gui.training.worker import ModelWeights
+    from gui.training.worker_messages import ModelWeights
     _, trainer, _, _ = folder_run
     arrays = {k: v.detach().contiguous().numpy().copy() for k, v in trainer.model.state_dict().items()}
     w = ModelWeights("TinyVGG", "tinyvgg", 10, CLASSES, arrays, 2, (3, 32, 32), trainer.input_recipe)

@@ -120,11 +120,12 @@ def test_saved_settings_keep_the_previous_versions_keys(panel):
 
 def test_one_declaration_reaches_help_panel_validation_and_saved_settings(
         qtbot, monkeypatch, tmp_path, capsys):
-    from core.cli import dispatch as cli
+    from core.cli import common, dispatch as cli
     from core.cli.common import config_from_args
     from gui.training import setup_panel
     from gui.shared.settings import load_experiment, make_settings, save_experiment
     monkeypatch.setattr(cli, "TrainConfig", WithDropout)
+    monkeypatch.setattr(common, "TrainConfig", WithDropout)  # the flags' values make the config
     monkeypatch.setattr(setup_panel, "TrainConfig", WithDropout)
 
     # train --help: in its group, with its range and default
@@ -135,7 +136,7 @@ def test_one_declaration_reaches_help_panel_validation_and_saved_settings(
     assert ("--dropout DROPOUT share of hidden units switched off at each step "
             "[between 0 and 0.9; default: 0.2]") in model_help
     # validation: one line naming the flag, before any data is loaded
-    assert cli.main(["train", "--dropout", "1.5"]) == 2
+    assert cli.main(["train", "--dropout", "1.5", "--out", str(tmp_path / "runs")]) == 2
     assert capsys.readouterr().err.strip() == (
         "error: dropout (--dropout) must be between 0 and 0.9, not 1.5")
     args = cli.build_parser().parse_args(["train", "--dropout", "0.5"])
@@ -170,7 +171,7 @@ def test_one_declaration_reaches_help_panel_validation_and_saved_settings(
 
 def _with_models(panel):
     from core.models import MODELS
-    from gui.training.worker import CoreInfo, ModelInfo
+    from gui.training.worker_messages import CoreInfo, ModelInfo
     panel.set_core_info(CoreInfo([ModelInfo(m.id, m.class_name, m.task, m.description,
                                             m.uses_hidden_units) for m in MODELS.values()],
                                  ["cpu"], "cpu", "test", 0.0))

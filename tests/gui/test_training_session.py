@@ -3,7 +3,8 @@ import pytest
 from PySide6.QtCore import QObject, Slot
 
 from gui.training.session import IDLE, LOADING, PAUSED, RUNNING, STARTING, STOPPING, TrainingSession
-from gui.training.worker import Failure, running_threads
+from gui.training.worker import running_threads
+from gui.training.worker_messages import Failure
 
 
 class Recorder(QObject):
