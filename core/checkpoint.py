@@ -20,6 +20,8 @@ from safetensors.torch import save as st_save
 
 from core.kept_files import remove_stale_temps, write_atomic
 from core.models import FASHION_CLASSES, MODELS, build_model
+from core.pictures.recipe import InputRecipe, RecipeError
+from core.workflows import IMAGE_WORKFLOWS
 
 FORMAT = "traindesk-checkpoint"
 VERSION = 1
@@ -144,6 +146,11 @@ def _skeleton(path: Path, meta: dict) -> torch.nn.Module:
     if not isinstance(meta.get("class_name", ""), str):
         raise _refuse(path, "its model class name is not a string")
     shape, classes = _input_of(path, meta, spec)
+    if spec.task in IMAGE_WORKFLOWS:  # its input recipe: damaged or lying, it is refused here
+        try:
+            InputRecipe.from_meta({**meta, "task": spec.task})
+        except RecipeError as e:
+            raise _refuse(path, str(e)) from None
     with torch.device("meta"):  # the device context is per thread
         model = build_model(model_id, hidden, shape, classes)
     size = sum(t.numel() * t.element_size() for t in model.state_dict().values())

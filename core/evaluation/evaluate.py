@@ -5,7 +5,8 @@ import torch
 
 from core.checkpoint import Checkpoint
 from core.device import pick_device
-from core.pictures.model_input import photo_input, recipe_of
+from core.pictures.model_input import photo_input
+from core.pictures.recipe import STRETCHED, InputRecipe
 from core.evaluation.metrics import accuracy, confusion_matrix
 
 EVAL_BATCH = 1000
@@ -15,23 +16,32 @@ EVAL_BATCH = 1000
 BATCH_VALUES = EVAL_BATCH * 28 * 28
 
 
-def image_batch(images_u8: torch.Tensor) -> torch.Tensor:
-    """uint8 [B, H, W] (Fashion-MNIST) or [B, C, H, W] (an image folder) -> float [B, C, H, W]
-    in 0..1: what the trainer feeds the model (core.train.trainer.Trainer._inputs)."""
-    x = images_u8.unsqueeze(1) if images_u8.dim() == 3 else images_u8
-    return x.float().div_(255.0)
+def plain_recipe(images_u8: torch.Tensor) -> InputRecipe:
+    """Pixels / 255 and nothing more, at the pictures' own shape: the recipe of every model trained
+    so far, for a caller that holds a model without its recipe (the Evaluate tab's report)."""
+    shape = tuple(images_u8.shape[1:])
+    return InputRecipe(shape=(1, *shape) if len(shape) == 2 else shape, background=None,
+                       framing=STRETCHED)
+
+
+def image_batch(images_u8: torch.Tensor, recipe: InputRecipe) -> torch.Tensor:
+    """uint8 [B, H, W] (Fashion-MNIST) or [B, C, H, W] (an image folder) -> float [B, C, H, W]:
+    what the trainer feeds the model, by the same recipe (core.pictures.recipe)."""
+    return recipe.to_input(images_u8, batch=True)
 
 
 @torch.inference_mode()
-def image_logits(model: torch.nn.Module, images_u8: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """Logits for a stored image set (uint8 [N, H, W] or [N, C, H, W]), scaled as in training,
-    computed in batches on `device`."""
+def image_logits(model: torch.nn.Module, images_u8: torch.Tensor, device: torch.device,
+                 recipe: InputRecipe | None = None) -> torch.Tensor:
+    """Logits for a stored image set (uint8 [N, H, W] or [N, C, H, W]), made model inputs by the
+    model's recipe (None: plain_recipe), computed in batches on `device`."""
     model.eval().to(device)
+    recipe = recipe or plain_recipe(images_u8)
     per_image = max(1, images_u8[0].numel()) if len(images_u8) else 1
     batch = max(1, BATCH_VALUES // per_image)
     out = []
     for i in range(0, len(images_u8), batch):
-        out.append(model(image_batch(images_u8[i:i + batch].to(device))).float().cpu())
+        out.append(model(image_batch(images_u8[i:i + batch].to(device), recipe)).float().cpu())
     return torch.cat(out)
 
 
@@ -47,7 +57,8 @@ def check_classes(logits: torch.Tensor, classes) -> None:
 
 
 def evaluate_model(ckpt: Checkpoint, data, device: str = "auto") -> dict:
-    logits = image_logits(ckpt.model, data.test_x, pick_device(device))
+    recipe = InputRecipe.from_meta(ckpt.meta)
+    logits = image_logits(ckpt.model, data.test_x, pick_device(device), recipe)
     check_classes(logits, data.classes)
     y = data.test_y.cpu()
     pred = logits.argmax(dim=1)
@@ -58,10 +69,10 @@ def evaluate_model(ckpt: Checkpoint, data, device: str = "auto") -> dict:
 
 
 @torch.inference_mode()
-def predict_array(model: torch.nn.Module, image01) -> list[float]:
-    """Class probabilities for one model input: a float [H, W] grey image (Fashion-MNIST's
-    [28, 28] in 0..1, light on dark) or [C, H, W] (an image folder's picture)."""
-    x = torch.as_tensor(image01, dtype=torch.float32)
+def predict_array(model: torch.nn.Module, x) -> list[float]:
+    """Class probabilities for one model input (core.pictures.model_input): float [C, H, W], or
+    [H, W] for a grey model."""
+    x = torch.as_tensor(x, dtype=torch.float32)
     x = x.reshape(1, 1, *x.shape) if x.dim() == 2 else x.reshape(1, *x.shape[-3:])
     model.eval()
     device = next(model.parameters()).device
@@ -70,5 +81,6 @@ def predict_array(model: torch.nn.Module, image01) -> list[float]:
 
 def predict_image(ckpt: Checkpoint, path: str) -> list[float]:
     """Probabilities over ckpt.meta["classes"] for a picture file, read by the checkpoint's own
-    input recipe (core.pictures.model_input); core.pictures.framing.ImageError when it cannot be read."""
-    return predict_array(ckpt.model, photo_input(path, recipe_of(ckpt.meta)))
+    input recipe (core.pictures.model_input); core.pictures.framing.ImageError when it cannot be
+    read, core.pictures.recipe.RecipeError when the recipe is damaged."""
+    return predict_array(ckpt.model, photo_input(path, InputRecipe.from_meta(ckpt.meta)))

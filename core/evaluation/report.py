@@ -76,14 +76,15 @@ class EvalReport:
 
 @torch.inference_mode()
 def evaluate(model: torch.nn.Module, images_u8: torch.Tensor, labels: torch.Tensor, classes,
-             progress: Optional[Progress] = None) -> EvalReport:
+             progress: Optional[Progress] = None, recipe=None) -> EvalReport:
     """Run the model over uint8 [N, 28, 28] images on the device its weights are on, in chunks,
-    calling progress(done, total) after each; progress returning False raises Cancelled."""
+    calling progress(done, total) after each; progress returning False raises Cancelled.
+    `recipe`: the model's core.pictures.recipe.InputRecipe (None: pixels / 255)."""
     device = next(model.parameters()).device
     total = len(images_u8)
     parts = []
     for start in range(0, total, CHUNK):
-        logits = fashion_logits(model, images_u8[start:start + CHUNK], device)
+        logits = fashion_logits(model, images_u8[start:start + CHUNK], device, recipe)
         parts.append(torch.softmax(logits, dim=1))
         if progress is not None and progress(min(start + CHUNK, total), total) is False:
             raise Cancelled()

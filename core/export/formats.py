@@ -23,6 +23,7 @@ from torch import nn
 
 from core.export import ExportError  # noqa: F401 - callers catch it from here too
 from core.kept_files import write_atomic
+from core.pictures.recipe import InputRecipe, RecipeError
 
 FORMATS = ("torchscript", "onnx", "script")
 SUFFIXES = {"torchscript": ".pt", "onnx": ".onnx", "script": ".py"}
@@ -51,15 +52,20 @@ class ExportReport:
 
 
 class RawPixels(nn.Module):
-    """The checkpoint's model behind its input recipe: pixels 0..255 in, logits out."""
+    """The checkpoint's model behind its input recipe: pixels 0..255 in, logits out. The recipe's
+    own arithmetic (core.pictures.recipe.InputRecipe.to_input), in a form TorchScript and ONNX keep."""
 
-    def __init__(self, model: nn.Module, scale: float, mean: float, std: float):
+    def __init__(self, model: nn.Module, recipe: InputRecipe):
         super().__init__()
         self.model = model
-        self.scale, self.mean, self.std = float(scale), float(mean), float(std)
+        self.divide = recipe.divisor is not None
+        self.factor = float(recipe.divisor or recipe.scale)
+        for name, values in (("mean", recipe.mean), ("std", recipe.std)):
+            self.register_buffer(name, torch.tensor(values, dtype=torch.float32).reshape(-1, 1, 1))
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        return self.model((pixels * self.scale - self.mean) / self.std)
+        x = pixels / self.factor if self.divide else pixels * self.factor
+        return self.model((x - self.mean) / self.std)
 
 
 def default_out(checkpoint_path: str | Path, fmt: str) -> Path:
@@ -84,19 +90,12 @@ def check_out(out: Path, checkpoint_path: Path) -> None:
         raise ExportError(f"cannot write {out}: the folder {folder} is not writable")
 
 
-def _input_recipe(meta: dict) -> tuple[float, float, float]:
-    """(scale, mean, std) from the checkpoint, checked: a damaged header must not divide by 0."""
-    from core.train.trainer import INPUT_NORMALISATION
-
-    recipe = meta.get("input") or INPUT_NORMALISATION["fashion"]  # older checkpoints: the one recipe
+def _input_recipe(meta: dict) -> InputRecipe:
+    """The checkpoint's recipe, checked: a damaged header must not divide by 0."""
     try:
-        scale, mean, std = (float(recipe[k]) for k in ("scale", "mean", "std"))
-    except (KeyError, TypeError, ValueError):
-        raise ExportError(f"the checkpoint's input recipe is damaged ({str(recipe)[:80]})") from None
-    if not all(abs(v) < 1e30 for v in (scale, mean, std)) or std == 0 or scale == 0:  # NaN fails too
-        raise ExportError(f"the checkpoint's input recipe is unusable (scale {scale}, mean {mean}, "
-                          f"std {std})")
-    return scale, mean, std
+        return InputRecipe.from_meta(meta)
+    except RecipeError as e:
+        raise ExportError(f"the checkpoint cannot be exported: {e}") from None
 
 
 def _as_batch(pixels_u8: torch.Tensor) -> torch.Tensor:
@@ -112,7 +111,7 @@ def _folder_pixels(meta: dict, count: int) -> tuple[torch.Tensor, str, list[str]
     from core.data.fashion_mnist import DataError
 
     config = TrainConfig.from_dict(meta.get("config") or {})
-    shape = tuple(meta["input"]["shape"])  # checked when the checkpoint was loaded
+    shape = _input_recipe(meta).shape
     try:
         data = workflows.get("folder").load(config)
         if tuple(data.test_x.shape[1:]) == shape:
@@ -196,13 +195,13 @@ def _onnx(wrapped: nn.Module, shape: tuple) -> tuple[bytes, Callable]:
     return data, run
 
 
-def _script(ckpt, checkpoint_path: Path, scale: float, mean: float, std: float) -> tuple[bytes, Callable]:
+def _script(ckpt, checkpoint_path: Path, recipe: InputRecipe) -> tuple[bytes, Callable]:
     """The training script, and its model class and input recipe loaded with the checkpoint's weights:
     if those give TrainDesk's logits, the script trains the same network on the same inputs."""
     from core.export.script import build_script
 
     source = f"{checkpoint_path.parent.name}/{checkpoint_path.name}".lstrip("/")  # runs/<run>/last...
-    text = build_script(ckpt.meta, source, (scale, mean, std))
+    text = build_script(ckpt.meta, source, recipe)
     namespace = {"__name__": "traindesk_export_check"}  # our own text; main() does not run
     exec(compile(text, "exported training script", "exec"), namespace)
     model = namespace["build_model"]()
@@ -245,8 +244,8 @@ def export(checkpoint_path: str | Path, fmt: str, out_path: str | Path | None = 
     if task != "fashion" and fmt == "script":
         raise ExportError("the standalone training script covers the Fashion-MNIST models; an "
                           "image-folder model exports as torchscript or onnx")
-    scale, mean, std = _input_recipe(ckpt.meta)
-    shape = tuple((ckpt.meta.get("input") or {}).get("shape") or (1, 28, 28))
+    recipe = _input_recipe(ckpt.meta)
+    shape = recipe.shape
     ckpt.model.eval()
     if test_images is not None and tuple(_as_batch(test_images).shape[1:]) == shape:
         # the check's images first: a wrong --data-dir fails before any work
@@ -257,9 +256,9 @@ def export(checkpoint_path: str | Path, fmt: str, out_path: str | Path | None = 
         pixels_u8, checked_on, notes = _folder_pixels(ckpt.meta, max(1, images))
     say(f"Exporting {ckpt.meta.get('class_name')} as {fmt} ...")
     if fmt == "script":
-        data, run = _script(ckpt, checkpoint_path, scale, mean, std)
+        data, run = _script(ckpt, checkpoint_path, recipe)
     else:
-        wrapped = RawPixels(ckpt.model, scale, mean, std).eval()
+        wrapped = RawPixels(ckpt.model, recipe).eval()
         try:
             data, run = _onnx(wrapped, shape) if fmt == "onnx" else _torchscript(wrapped)
         except ExportError:
@@ -268,8 +267,8 @@ def export(checkpoint_path: str | Path, fmt: str, out_path: str | Path | None = 
             first = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
             raise ExportError(f"the {fmt} exporter failed: {first}") from e
     say(f"Checking on {len(pixels_u8)} {checked_on} ...")
-    # TrainDesk's own path: uint8 -> /255 -> model. The export gets the same pixels as floats 0..255.
-    reference = image_logits(ckpt.model, pixels_u8, torch.device("cpu"))
+    # TrainDesk's own path: uint8 -> the recipe -> model. The export gets the same pixels as floats.
+    reference = image_logits(ckpt.model, pixels_u8, torch.device("cpu"), recipe)
     exported = run(pixels_u8).float()
     diff, agreement = compare(reference, exported)
     if not diff <= TOLERANCE or agreement < 1.0:  # "not <=": a NaN difference fails too

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from string import Template
 
+from core.pictures.recipe import FASHION, InputRecipe
 from core.train import schedules
 from core.models_best import WIDTHS
 from core.version import __version__
@@ -145,9 +146,9 @@ OPTIMIZERS = {
     "adamw": "torch.optim.AdamW(params=model.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)",
 }
 
-# The pixels as the model sees them: the notebook's ToTensor() (x / 255), or the checkpoint's recipe.
+# The pixels as the model sees them: the notebook's ToTensor() (x / 255), or the recipe's to_input.
 PLAIN_INPUT = "images.unsqueeze(1).float() / 255"
-RECIPE_INPUT = "(images.unsqueeze(1).float() * $scale - $mean) / $std"
+RECIPE_INPUT = "(images.unsqueeze(1).float() $scaled - $mean) / $std"
 
 TEMPLATE = Template('''\
 #!/usr/bin/env python3
@@ -381,9 +382,9 @@ def script_notes(meta: dict) -> list[str]:
     return notes
 
 
-def build_script(meta: dict, source: str, recipe: tuple[float, float, float]) -> str:
-    """The script's text for the checkpoint `meta` (named `source` in a comment); `recipe` is the
-    checked (scale, mean, std) of its input. Every value is checked and written as a literal."""
+def build_script(meta: dict, source: str, recipe: InputRecipe = FASHION) -> str:
+    """The script's text for the checkpoint `meta` (named `source` in a comment); `recipe` is its
+    checked input recipe (grey: one mean, one std). Every value is checked and written as a literal."""
     from core.config import TrainConfig
     from core.export import ExportError
 
@@ -396,10 +397,10 @@ def build_script(meta: dict, source: str, recipe: tuple[float, float, float]) ->
         config.validate()
     except ValueError as e:
         raise ExportError(f"the checkpoint's settings are damaged: {e}") from None
-    scale, mean, std = recipe
-    plain = (scale, mean, std) == (1 / 255, 0.0, 1.0)
+    plain = recipe.plain and recipe.divisor == 255
     to_input = PLAIN_INPUT if plain else Template(RECIPE_INPUT).substitute(
-        scale=repr(float(scale)), mean=repr(float(mean)), std=repr(float(std)))
+        scaled=f"/ {recipe.divisor!r}" if recipe.divisor else f"* {recipe.scale!r}",
+        mean=repr(recipe.mean[0]), std=repr(recipe.std[0]))
     notes = "".join(f"# Note: {_printable(n)}\n" for n in script_notes(meta))
     class_name = MODEL_CLASSES[model_id].split("class ")[-1].split("(")[0]  # the last class: the model
     model_class = Template(MODEL_CLASSES[model_id]).substitute(widths=repr(tuple(WIDTHS)))

@@ -1,70 +1,50 @@
 """A picture from outside the data set as a model's input, by the model's own input recipe.
 
-A checkpoint stores how raw pixels became its model's inputs (meta["input"], written by the
-trainer from the workflow): Fashion-MNIST's recipe frames any picture like the data set's items
-(core.pictures.framing.to_model_input: light object on black, cropped and centred, 28x28 grey); an
-image folder's recipe stretches the whole picture to S x S RGB (core.pictures.decode.load_photo, the
-very function the folder's training images went through). `predict`, the Draw tab and the
-evaluation all come here, so a model sees a picture the same way whichever way it came in.
+Two steps, the same for `predict`, the Draw tab and the benchmarks: the picture becomes the
+model's pixels as its recipe frames them (values 0..255, [C, H, W]), then the recipe's one
+conversion (core.pictures.recipe.InputRecipe.to_input) makes them the model's input, exactly as
+the training images were made. Fashion-MNIST's framing brings any picture to the data set's look
+(core.pictures.framing.to_model_input: light object on black, cropped and centred, grey); an image
+folder's stretches the whole picture to S x S (core.pictures.decode.load_photo, the very function
+the folder's training images went through).
 
-No Qt, and no torch: plain numpy, called from the CLI and from worker threads alike.
+No Qt; torch only inside the recipe's conversion. Called from the CLI and worker threads alike.
 """
 from __future__ import annotations
-
-from typing import Optional
 
 import numpy as np
 
 from core.pictures.framing import ImageError, read_image, to_model_input
-from core.workflows.fashion import RECIPE as FASHION_RECIPE
+from core.pictures.recipe import FRAMED, InputRecipe
+
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, as Pillow's convert("L")
 
 
-def recipe_of(meta: Optional[dict]) -> dict:
-    """The input recipe of a checkpoint's metadata; Fashion-MNIST's for checkpoints from before
-    recipes were stored (they were all Fashion-MNIST models)."""
-    recipe = (meta or {}).get("input")
-    return recipe if isinstance(recipe, dict) and recipe.get("shape") else dict(FASHION_RECIPE)
+def framed_pixels(framed01: np.ndarray) -> np.ndarray:
+    """A framed picture (to_model_input's [S, S] in 0..1) as pixel values: float32 [1, S, S] in
+    0..255, not rounded (the recipe's /255 gives the framed values back exactly)."""
+    return np.asarray(framed01, np.float32)[None] * np.float32(255)
 
 
-def framed(recipe: Optional[dict]) -> bool:
-    """True for Fashion-MNIST's framing (crop, centre, light on dark); False for a recipe that
-    resizes the whole picture (an image folder's "stretch")."""
-    return not (recipe or {}).get("resize")
+def _channels(rgb: np.ndarray, channels: int) -> np.ndarray:
+    """uint8 [3, S, S] RGB -> float32 [channels, S, S] pixel values (a grey model: luma)."""
+    a = rgb.astype(np.float32)
+    return np.tensordot(LUMA, a, axes=1)[None] if channels == 1 else a
 
 
-def input_shape(recipe: Optional[dict]) -> tuple[int, int, int]:
-    """(C, H, W) the model takes."""
-    return tuple(int(v) for v in (recipe or FASHION_RECIPE)["shape"])
-
-
-def describe(recipe: Optional[dict]) -> str:
-    """"28×28" or "64×64, colour": what the model sees, for a caption."""
-    c, h, w = input_shape(recipe)
-    return f"{h}×{w}" + (", colour" if c == 3 else "")
-
-
-def _scaled(u8: np.ndarray, recipe: dict) -> np.ndarray:
-    """uint8 [3, S, S] RGB -> float32 [C, S, S] as the recipe says (the trainer: /255)."""
-    a = u8.astype(np.float32)
-    if input_shape(recipe)[0] == 1:  # a grey model: ITU-R 601 luma, as Pillow's convert("L")
-        a = np.tensordot(np.array([0.299, 0.587, 0.114], np.float32), a, axes=1)[None]
-    a *= float(recipe.get("scale", 1 / 255))
-    return (a - float(recipe.get("mean", 0.0))) / float(recipe.get("std", 1.0) or 1.0)
-
-
-def photo_input(path, recipe: Optional[dict]) -> np.ndarray:
-    """A picture file as the model's input: float32 [28, 28] for Fashion-MNIST's framing (as
-    `predict` always gave it), [C, S, S] for an image folder's recipe. Unreadable files raise
-    core.pictures.framing.ImageError, whichever reader found the fault (the CLI catches that one)."""
-    recipe = recipe or FASHION_RECIPE
-    if framed(recipe):
-        return to_model_input(read_image(path), input_shape(recipe)[-1])
+def photo_pixels(path, recipe: InputRecipe) -> np.ndarray:
+    """A picture file as the model's pixels, float32 [C, H, W] in 0..255, framed as the recipe
+    says. Unreadable files raise core.pictures.framing.ImageError, whichever reader found the
+    fault (the CLI catches that one)."""
+    c, _, size = recipe.shape
+    if recipe.framing == FRAMED:
+        return framed_pixels(to_model_input(read_image(path), size))
     from core.pictures.decode import ImageReadError, load_photo
     try:
-        rgb = load_photo(path, input_shape(recipe)[-1])
+        rgb = load_photo(path, size)
     except ImageReadError as e:
         raise ImageError(str(e)) from None
-    return _scaled(rgb, recipe)
+    return _channels(rgb, c)
 
 
 def drawing_rgb(ink: np.ndarray, size: int) -> np.ndarray:
@@ -76,7 +56,24 @@ def drawing_rgb(ink: np.ndarray, size: int) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(out, np.uint8).transpose(2, 0, 1))
 
 
-def drawing_input(ink: np.ndarray, recipe: dict) -> np.ndarray:
-    """A drawing as a photo model's input, float32 [C, S, S] (see drawing_rgb). Fashion-MNIST's
-    framing reads the drawing as shown instead (core.pictures.framing.to_model_input)."""
-    return _scaled(drawing_rgb(ink, input_shape(recipe)[-1]), recipe)
+def drawing_pixels(gray: np.ndarray, ink: np.ndarray, recipe: InputRecipe,
+                   framed01: np.ndarray | None = None) -> np.ndarray:
+    """A drawing as the model's pixels, float32 [C, H, W] in 0..255: framed like the data set's
+    items from the drawing as shown (`gray`, 0..1; `framed01`: its framing when already made), or
+    as a photo of it (`ink`, see drawing_rgb) for a stretched recipe."""
+    c, _, size = recipe.shape
+    if recipe.framing == FRAMED:
+        if framed01 is None or framed01.shape[-1] != size:
+            framed01 = to_model_input(gray, size)
+        return framed_pixels(framed01)
+    return _channels(drawing_rgb(ink, size), c)
+
+
+def photo_input(path, recipe: InputRecipe) -> np.ndarray:
+    """A picture file as the model's input: float32 [C, H, W] (`predict`)."""
+    return recipe.to_input(photo_pixels(path, recipe))
+
+
+def drawing_input(gray: np.ndarray, ink: np.ndarray, recipe: InputRecipe) -> np.ndarray:
+    """A drawing as the model's input: float32 [C, H, W] (the Draw tab, see drawing_pixels)."""
+    return recipe.to_input(drawing_pixels(gray, ink, recipe))

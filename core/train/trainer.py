@@ -126,11 +126,11 @@ class Trainer:
 
     # -- inputs -----------------------------------------------------------------------------------
     def inputs(self, x: torch.Tensor) -> torch.Tensor:
-        """uint8 images [B, 28, 28] or [B, C, H, W] -> float [B, C, H, W] in 0..1, as ToTensor
-        gives the seeds."""
+        """uint8 images [B, 28, 28] or [B, C, H, W] -> float [B, C, H, W] by the run's input recipe
+        (core/pictures/recipe.py; Fashion-MNIST's: / 255, as ToTensor gives the seeds)."""
         if not self.images:
             return x
-        x = (x.unsqueeze(1) if x.dim() == 3 else x).float().div_(255.0)
+        x = self.input_recipe.to_input(x, batch=True)
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def _correct(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

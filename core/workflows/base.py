@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from core.pictures.recipe import InputRecipe
+
 # What a workflow's models learn; the loss and the metrics follow from it (core/train/trainer.py).
 IMAGES = "images"          # classify images: cross-entropy, accuracy, confusion matrix
 REGRESSION = "regression"  # predict a number: L1 loss, no accuracy
@@ -34,9 +36,10 @@ class Workflow:
     notebook: str = ""          # the notebook it comes from, for captions
     # Epochs take milliseconds: the run controls offer play, step and a speed (TF Playground).
     paced: bool = False
-    # The input recipe a checkpoint stores, from the loaded data (images only): how raw pixels
-    # become model inputs, so `predict` on another machine needs nothing but the checkpoint.
-    input_recipe: Callable[[Any], Optional[dict]] = lambda data: None
+    # The input recipe (core.pictures.recipe.InputRecipe) from the loaded data (images only): how
+    # raw pixels become model inputs. The trainer converts every batch by it and the checkpoint
+    # stores it, so `predict` on another machine needs nothing but the checkpoint.
+    input_recipe: Callable[[Any], Optional[InputRecipe]] = lambda data: None
     extra: dict = field(default_factory=dict)
 
     @property

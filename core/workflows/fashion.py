@@ -1,10 +1,12 @@
 """Fashion-MNIST (notebook 03): 70,000 greyscale 28x28 clothing images in 10 classes."""
 from __future__ import annotations
 
+from core.pictures.recipe import FASHION
 from core.workflows.base import IMAGES, VIEW_CANVAS, VIEW_CONFUSION, VIEW_CURVES, Workflow
 
-# How raw pixels become model inputs: [H, W] uint8 -> [1, 28, 28] float in 0..1, light on dark.
-RECIPE = {"shape": [1, 28, 28], "scale": 1 / 255, "mean": 0.0, "std": 1.0, "background": "dark"}
+# How raw pixels become model inputs (core/pictures/recipe.py), as a checkpoint stores it: for
+# code that still reads the dict (core.train.trainer.INPUT_NORMALISATION).
+RECIPE = FASHION.to_dict()
 
 
 def _load(config, progress=None):
@@ -17,4 +19,4 @@ WORKFLOW = Workflow(
     blurb="70,000 greyscale 28×28 clothing images, 10 classes (notebook 03).",
     kind=IMAGES, default_model="fashion-v2", views=(VIEW_CURVES, VIEW_CONFUSION, VIEW_CANVAS),
     load=_load, data_key=lambda config: ("fashion", config.data_dir or None), notebook="03",
-    input_recipe=lambda data: dict(RECIPE))
+    input_recipe=lambda data: FASHION)

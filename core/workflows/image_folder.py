@@ -5,6 +5,7 @@ BMP or WebP, colour or grey. Decoded once, kept in memory at --image-size (core/
 """
 from __future__ import annotations
 
+from core.pictures.recipe import STRETCHED, InputRecipe
 from core.workflows.base import IMAGES, VIEW_CANVAS, VIEW_CONFUSION, VIEW_CURVES, Workflow
 
 
@@ -19,12 +20,12 @@ def _load(config, progress=None):
                              config.split_seed, progress=progress)
 
 
-def _recipe(data) -> dict:
-    from core.data.image_folder import RECIPE
+def _recipe(data) -> InputRecipe:
+    """Any picture -> RGB stretched to size x size (core.pictures.decode.load_photo, as the folder's
+    own pictures were read) -> [3, size, size] float in 0..1."""
     size = int(data.train_x.shape[-1])
-    # [H, W, 3] or any picture -> RGB stretched to size x size -> [3, size, size] float in 0..1
-    return {"shape": [3, size, size], "scale": 1 / 255, "mean": 0.0, "std": 1.0,
-            "background": None, "resize": RECIPE, "channels": "rgb"}
+    return InputRecipe(shape=(3, size, size), mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0),
+                       background=None, framing=STRETCHED)
 
 
 WORKFLOW = Workflow(

@@ -1,6 +1,6 @@
 """The canvas tab: draw or open an item, and see live what every model makes of it.
 
-Each model reads the picture by its own input recipe (core/pictures/model_input.py): a Fashion-MNIST model
+Each model reads the picture by its own input recipe (core/pictures/recipe.py, model_input.py): a Fashion-MNIST model
 the drawing as shown, framed like the data set's items; an image folder's model an opened photo
 itself, in colour at its own size (the canvas shows only a grey copy of it), or a drawing as dark
 strokes on white paper. Self-contained: give it models with add_model() (or let the user load checkpoints), and call
@@ -35,7 +35,7 @@ class CanvasPanel(QWidget):
         super().__init__(parent)
         self.setAcceptDrops(True)
         self.models: list[tuple[str, list[str]]] = []
-        self.recipes: list[Optional[dict]] = []  # each model's input recipe (None: Fashion-MNIST's)
+        self.recipes: list = []  # each model's core.pictures.recipe.InputRecipe
         self.selected = 0
         self.last_prediction = None
         self._photo: Optional[tuple[str, np.ndarray]] = None  # the opened file, and its ink
@@ -137,9 +137,12 @@ class CanvasPanel(QWidget):
         row.addWidget(button)
 
     # ---- models -----------------------------------------------------------------------------
-    def add_model(self, name: str, model, classes: list[str], recipe: Optional[dict] = None):
+    def add_model(self, name: str, model, classes: list[str], recipe=None):
         """Show this model's answers beside the others (it gets a private copy of the model).
-        `recipe`: its checkpoint's input recipe, meta["input"] (None: Fashion-MNIST's)."""
+        `recipe`: its InputRecipe, or its checkpoint's meta["input"] (None: Fashion-MNIST's, as
+        before recipes were stored); a damaged one raises core.pictures.recipe.RecipeError."""
+        from core.pictures.recipe import InputRecipe
+        recipe = InputRecipe.of(recipe)
         self.predictor.add_model(model, classes, recipe)
         self.models.append((name, list(classes)))
         self.recipes.append(recipe)
@@ -179,16 +182,18 @@ class CanvasPanel(QWidget):
         from core import workflows
         from core.checkpoint import CheckpointError, load
         from core.models import get_spec
+        from core.pictures.recipe import InputRecipe
         try:
             ckpt = load(path)
             if get_spec(ckpt.meta["model_id"]).task not in workflows.IMAGE_WORKFLOWS:
                 raise CheckpointError(f"{Path(path).name} holds a {ckpt.meta['model_id']} model, "
                                       "which does not classify images")
-        except (CheckpointError, KeyError, ValueError) as e:
+            recipe = InputRecipe.from_meta(ckpt.meta)
+        except (CheckpointError, KeyError, ValueError) as e:  # a damaged recipe is a ValueError
             self.show_error(str(e))
             return False
         self.add_model(f"{Path(path).stem} ({ckpt.meta['model_id']})", ckpt.model, ckpt.meta["classes"],
-                       ckpt.meta.get("input"))
+                       recipe)
         return True
 
     def choose_checkpoint(self):
@@ -256,10 +261,10 @@ class CanvasPanel(QWidget):
 
     def _show_seen(self):
         """The selected model's own input: 28x28 grey, or its S x S colour picture."""
-        from core.pictures.model_input import describe, framed
+        from core.pictures.recipe import FASHION, FRAMED
         p, i = self.last_prediction, self.selected
-        recipe = self.recipes[i] if i < len(self.recipes) else None
-        self.sees_label.setText(f"<b>What the model sees</b> ({describe(recipe)})")
+        recipe = self.recipes[i] if i < len(self.recipes) else FASHION
+        self.sees_label.setText(f"<b>What the model sees</b> ({recipe.describe()})")
         seen = p.seen[i] if p is not None and i < len(p.seen) else None
         if seen is None:
             self.sees.show_arrays([p.image28] if p is not None else [], normalise=False)
@@ -267,7 +272,7 @@ class CanvasPanel(QWidget):
             self.sees.show_rgb(seen)
         else:
             self.sees.show_arrays([seen.reshape(seen.shape[-2:])], normalise=False)
-        drawing = recipe is not None and not framed(recipe) and p is not None and not p.blank and not p.photo
+        drawing = recipe.framing != FRAMED and p is not None and not p.blank and not p.photo
         self.note.setText("This model was trained on photos, so a drawing (given to it as dark "
                           "strokes on white) may not be read well: open or drop a photo to test it.")
         self.note.setVisible(drawing)

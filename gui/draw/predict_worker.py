@@ -38,7 +38,9 @@ class Prediction:
     verdicts: list           # core.evaluation.explain.Verdict per model, in the order they were added
     probs: list              # [a float per class] per model
     compute_ms: float
-    seen: list = field(default_factory=list)  # each model's input: [28, 28], or [C, S, S] (colour)
+    # each model's picture as it sees it, in 0..1 (before its recipe's mean and std): [28, 28]
+    # (Fashion-MNIST's framing: image28 itself), or [C, S, S]
+    seen: list = field(default_factory=list)
     photo: bool = False      # the photo models saw the opened file itself, not the drawing
 
 
@@ -54,33 +56,36 @@ class Models:
     """The job side: the models and what is done with them; its methods run in the job thread."""
 
     def __init__(self):
-        self._models = []          # (model, classes, input recipe or None: Fashion-MNIST's)
+        self._models = []          # (model, classes, its InputRecipe)
         self._threads_set = False
-        self._photos: dict = {}    # (path, size) -> the decoded photo, for the picture open now
+        self._photos: dict = {}    # (path, shape) -> the photo's pixels, for the picture open now
 
-    def add(self, job, model, classes, recipe=None):
+    def add(self, job, model, classes, recipe):
         self._models.append((model, list(classes), recipe))
 
     def remove(self, job, index: int):
         del self._models[index]
 
-    def _input(self, pic: Picture, recipe, x28: np.ndarray) -> np.ndarray:
-        """What one model is given: each model reads the picture by its own recipe."""
-        from core.pictures.model_input import drawing_input, framed, input_shape, photo_input
+    def _input(self, pic: Picture, recipe, x28: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the picture one model sees, in 0..1; its input): each model reads the picture by its
+        own recipe, as `predict` would (core.pictures.model_input)."""
         from core.pictures.framing import ImageError
-        if framed(recipe):
-            return x28  # Fashion-MNIST's way, exactly as before recipes
-        if pic.photo:
-            key = (pic.photo, input_shape(recipe))
+        from core.pictures.model_input import drawing_pixels, photo_pixels
+        from core.pictures.recipe import FRAMED
+        pixels = None
+        if pic.photo and recipe.framing != FRAMED:
+            key = (pic.photo, recipe.shape)
             if key not in self._photos:
                 try:  # the file itself, as the folder's own pictures were read
                     self._photos = {k: v for k, v in self._photos.items() if k[0] == pic.photo}
-                    self._photos[key] = photo_input(pic.photo, recipe)
+                    self._photos[key] = photo_pixels(pic.photo, recipe)
                 except ImageError:  # gone or changed since it was opened: the canvas it is
                     self._photos[key] = None
-            if self._photos[key] is not None:
-                return self._photos[key]
-        return drawing_input(pic.ink, recipe)
+            pixels = self._photos[key]
+        if pixels is None:  # Fashion-MNIST's framing of the drawing as shown (x28), or its photo
+            pixels = drawing_pixels(pic.gray, pic.ink, recipe, framed01=x28)
+        framed_here = recipe.framing == FRAMED and recipe.shape[-1] == x28.shape[-1]
+        return (x28 if framed_here else pixels / 255), recipe.to_input(pixels)
 
     def predict(self, job, pic: Picture, explain_index: int):
         """Reports the Prediction as progress, then returns the Explained (or None)."""
@@ -98,16 +103,17 @@ class Models:
         t0 = time.perf_counter()
         x28 = to_model_input(pic.gray)
         blank = not x28.any()
-        seen = [] if blank else [self._input(pic, recipe, x28) for _, _, recipe in self._models]
-        probs = [predict_array(m, x) for (m, _, _), x in zip(self._models, seen)]
+        pairs = [] if blank else [self._input(pic, recipe, x28) for _, _, recipe in self._models]
+        seen, inputs = [p[0] for p in pairs], [p[1] for p in pairs]
+        probs = [predict_array(m, x) for (m, _, _), x in zip(self._models, inputs)]
         verdicts = [verdict(p, c) for p, (_, c, _) in zip(probs, self._models)]
         job.progress(Prediction(pic.revision, x28, blank, verdicts, probs,
                                 (time.perf_counter() - t0) * 1000, seen, bool(pic.photo)))
         if not blank and 0 <= explain_index < len(self._models):
-            model, x = self._models[explain_index][0], np.asarray(seen[explain_index])
-            x = x.reshape(28, 28) if x.size == 28 * 28 else x  # Fashion-MNIST's, or [C, S, S]
+            model, picture = self._models[explain_index][0], seen[explain_index]
             # the heat map lies over what this model saw: its own picture for a colour model
-            return Explained(pic.revision, explain_index, x28 if x.ndim == 2 else x, explain(model, x))
+            picture = picture[0] if picture.ndim == 3 and picture.shape[0] == 1 else picture
+            return Explained(pic.revision, explain_index, picture, explain(model, inputs[explain_index]))
         return None
 
 
@@ -149,9 +155,9 @@ class LivePredictor(QObject):
             lambda _tag, e: self.failed.emit(f"prediction failed: {e.message}\n{e.details}"))
         self._jobs.finished.connect(lambda _tag: self._maybe_send())  # the newest picture next
 
-    def add_model(self, model, classes, recipe=None):
+    def add_model(self, model, classes, recipe):
         """A private eval-mode CPU copy: a training run may keep changing the original elsewhere.
-        `recipe`: its checkpoint's input recipe (None: Fashion-MNIST's)."""
+        `recipe`: its core.pictures.recipe.InputRecipe."""
         model = copy.deepcopy(model).cpu().eval()
         self._jobs.submit(self._models.add, model, list(classes), recipe, tag=("add", self._lineup))
 

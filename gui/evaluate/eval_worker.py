@@ -26,6 +26,9 @@ class Request:
     classes: tuple
     data: object = None          # what the images belong to (a data_sets.DataSet), handed back
     model_classes: Optional[tuple] = None  # the model's own class names, when the caller knows them
+    # its core.pictures.recipe.InputRecipe, when the caller knows it (a checkpoint says its own;
+    # None otherwise: pixels / 255, the recipe of every workflow today)
+    recipe: Optional[object] = None
 
 
 class DataMismatch(Exception):
@@ -58,18 +61,20 @@ def evaluate(job, req: Request):
     # torch is imported here, in the worker thread, so building the panel stays quick
     from core.checkpoint import load
     from core.evaluation.report import evaluate as evaluate_model
+    from core.pictures.recipe import InputRecipe
     if req.model is not None:
-        model, model_classes = req.model, req.model_classes
+        model, model_classes, recipe = req.model, req.model_classes, req.recipe
     else:
-        ckpt = load(req.checkpoint)
+        ckpt = load(req.checkpoint)  # its recipe was checked as it loaded
         model, model_classes = ckpt.model, ckpt.meta.get("classes")
+        recipe = InputRecipe.from_meta(ckpt.meta)
     _check(model, model_classes, req)
 
     def step(done: int, total: int) -> bool:
         job.progress((done, total))
         return not job.cancelled
 
-    report = evaluate_model(model, req.images, req.labels, req.classes, progress=step)
+    report = evaluate_model(model, req.images, req.labels, req.classes, progress=step, recipe=recipe)
     return np.asarray(report.probs), np.asarray(report.y_true), req.data
 
 

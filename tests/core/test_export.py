@@ -243,7 +243,7 @@ def test_script_trains_the_run_again_without_traindesk(ckpts, fashion_files, tmp
 
 def _script_module(tmp_path: Path, meta: dict, name: str = "exported"):
     path = tmp_path / f"{name}.py"
-    path.write_text(build_script(meta, "test", (1 / 255, 0.0, 1.0)))
+    path.write_text(build_script(meta, "test"))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # defines only: main() runs under __main__
@@ -294,7 +294,7 @@ def test_script_schedule_is_core_schedules_formula(tmp_path):
 def test_script_fills_in_the_runs_settings(optimizer, expected, tmp_path):
     meta = _meta("fashion-v2", hidden_units=16, optimizer=optimizer, lr=0.003, momentum=0.9,
                  weight_decay=0.01, batch_size=128, seed=3, epochs=4, augment="sketch")
-    text = build_script(meta, "runs/x/last.safetensors", (1 / 255, 0.0, 1.0))
+    text = build_script(meta, "runs/x/last.safetensors")
     assert expected in text
     for line in ("SEED = 3", "EPOCHS = 4", "BATCH_SIZE = 128", "HIDDEN_UNITS = 16",
                  "LEARNING_RATE = 0.003", "MOMENTUM = 0.9", "WEIGHT_DECAY = 0.01"):
@@ -305,7 +305,7 @@ def test_script_fills_in_the_runs_settings(optimizer, expected, tmp_path):
 
 def test_script_refuses_damaged_settings_and_keeps_names_in_comments():
     with pytest.raises(ExportError, match=r"settings are damaged: learning rate \(--lr\)"):
-        build_script(_meta(lr="0.1; import os"), "x", (1 / 255, 0.0, 1.0))
-    text = build_script(_meta(), 'evil\nimport os\r"""', (1 / 255, 0.0, 1.0))
+        build_script(_meta(lr="0.1; import os"), "x")
+    text = build_script(_meta(), 'evil\nimport os\r"""')
     assert "\nimport os\n" not in text and "# Exported by TrainDesk" in text
     compile(text, "x", "exec")

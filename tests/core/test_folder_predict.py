@@ -9,7 +9,8 @@ from PIL import Image
 from core import checkpoint
 from core.evaluation.evaluate import check_classes, evaluate_model, predict_image
 from core.pictures.decode import load_photo
-from core.pictures.model_input import drawing_rgb, photo_input, recipe_of
+from core.pictures.model_input import drawing_rgb, photo_input
+from core.pictures.recipe import InputRecipe
 from core.pictures.framing import ImageError, read_image, to_model_input
 
 CLASSES = ["Bag", "T-shirt", "Trouser"]  # sorted folder names, as the loader lists them
@@ -38,7 +39,7 @@ def test_photo_input_is_rgb_in_0_1_at_the_model_size(folder_run, tmp_path):
     written, _, ckpt = folder_run
     big = tmp_path / "big.png"  # a larger photo of another size is stretched to 32x32
     Image.open(written.files[0].path).convert("RGB").resize((90, 60)).save(big)
-    x = photo_input(big, recipe_of(ckpt.meta))
+    x = photo_input(big, InputRecipe.from_meta(ckpt.meta))
     assert x.shape == (3, 32, 32) and x.dtype == np.float32 and 0 <= x.min() < x.max() <= 1
     assert not np.allclose(x[0], x[2])  # colour: the channels differ (blue background, red item)
     np.testing.assert_allclose(x, load_photo(big, 32) / 255.0, atol=1e-6)
@@ -48,7 +49,8 @@ def test_fashion_recipe_is_unchanged(tmp_path, fashion):
     path = tmp_path / "item.png"
     Image.fromarray(fashion.test_x[0].numpy()).save(path)
     old_meta = {"model_id": "fashion-v2"}  # a checkpoint from before recipes were stored
-    np.testing.assert_array_equal(photo_input(path, recipe_of(old_meta)), to_model_input(read_image(path)))
+    np.testing.assert_array_equal(photo_input(path, InputRecipe.from_meta(old_meta)),
+                                  to_model_input(read_image(path))[None])  # [C, H, W]: one grey channel
 
 
 def test_unreadable_photo_is_an_image_error(folder_run, tmp_path):
