@@ -34,10 +34,6 @@ from core.train.state import TrainingState
 from core.train.threads import pick_threads
 
 EVAL_BATCH = 1000
-# How raw inputs become model inputs; stored in checkpoints so predictions use the same recipe.
-# Each image workflow says its own (core/workflows/); Fashion-MNIST's is the one older
-# checkpoints without a recipe used.
-INPUT_NORMALISATION = {"fashion": workflows.fashion.RECIPE}
 Event = Union[BatchResult, EpochResult]
 _LR = next(s for s in SETTINGS if s.name == "lr")
 

@@ -4,10 +4,6 @@ from __future__ import annotations
 from core.pictures.recipe import FASHION
 from core.workflows.base import IMAGES, VIEW_CANVAS, VIEW_CONFUSION, VIEW_CURVES, Workflow
 
-# How raw pixels become model inputs (core/pictures/recipe.py), as a checkpoint stores it: for
-# code that still reads the dict (core.train.trainer.INPUT_NORMALISATION).
-RECIPE = FASHION.to_dict()
-
 
 def _load(config, progress=None):
     from core.data.fashion_mnist import load_fashion_mnist
@@ -19,4 +15,4 @@ WORKFLOW = Workflow(
     blurb="70,000 greyscale 28×28 clothing images, 10 classes (notebook 03).",
     kind=IMAGES, default_model="fashion-v2", views=(VIEW_CURVES, VIEW_CONFUSION, VIEW_CANVAS),
     load=_load, data_key=lambda config: ("fashion", config.data_dir or None), notebook="03",
-    input_recipe=lambda data: FASHION)
+    input_recipe=lambda data: FASHION)  # how its uint8 pixels become model inputs
