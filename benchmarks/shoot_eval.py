@@ -16,16 +16,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.checkpoint import load  # noqa: E402
-from core.config import RunResult, TrainConfig  # noqa: E402
+from core.config import TrainConfig  # noqa: E402
 from core.data.fashion_mnist import load_fashion_mnist  # noqa: E402
-from core.runs.legacy_json import RunRecord  # noqa: E402
+from core.runs.row import RunRow  # noqa: E402
 from core.train.trainer import Trainer  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "traindesk-shoot-eval"
 RUNS = [("fashion-v0", 1), ("fashion-v2", 3)]
 
 
-def trained(data, model_id: str, epochs: int) -> RunRecord:
+def trained(data, model_id: str, epochs: int) -> RunRow:
     """A run record for model_id trained `epochs` epochs, training only if no checkpoint is cached."""
     path = CACHE / f"{model_id}-{epochs}ep.safetensors"
     if not path.exists():
@@ -36,9 +36,9 @@ def trained(data, model_id: str, epochs: int) -> RunRecord:
     meta = load(path).meta
     m = meta["metrics"]
     config = TrainConfig.from_dict(meta["config"])
-    result = RunResult(meta["class_name"], m["model_loss"], m["model_acc"], m["training_time"],
-                       m["epochs"], m["device"], 0, checkpoint=str(path))
-    return RunRecord.from_run(config, result)
+    return RunRow(path.stem, model_id, meta["class_name"], m["model_loss"], m["model_acc"],
+                  m["training_time"], m["epochs"], m["device"], config.optimizer, config.lr,
+                  config.batch_size, str(path), "2026-01-01 12:00:00")
 
 
 def main() -> None:

@@ -1,9 +1,8 @@
-"""The old run index, runs.json (TrainDesk 0.2): read once, with these checks, when its runs are
-moved into the SQLite history (core/runs/migrate.py, core/runs/store.py); nothing writes it any more
-except tests that make one to migrate.
+"""The old run index, runs.json (TrainDesk 0.2), read once when its runs move into the SQLite
+history (core/runs/migrate.py). Nothing writes it any more.
 
-The index is plain JSON written atomically under a lock; a damaged index is set aside, never
-trusted and never fatal, and a damaged record is left out with the original kept.
+Each record is checked before it is trusted: a damaged index is set aside whole, a damaged record
+is left out (a copy of the original kept), and neither is ever fatal.
 """
 from __future__ import annotations
 
@@ -11,22 +10,18 @@ import json
 import logging
 import math
 import os
-import time
-import uuid
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Callable, Optional
 
-from core.config import RunResult, TrainConfig
-from core.kept_files import (damaged_note, json_type, locked, read_json, reason,
-                              remove_stale_temps, set_aside, write_atomic)
-from core.paths import runs_dir
+from core.kept_files import damaged_note, json_type, locked, read_json, reason, set_aside
 
 INDEX = "runs.json"
 
 
 @dataclass
 class RunRecord:
+    """One run of the old index, with the names of the seed notebook's comparison table."""
     run_id: str
     model_id: str
     model_name: str
@@ -40,14 +35,6 @@ class RunRecord:
     batch_size: int
     checkpoint: Optional[str]
     created: str
-
-    @classmethod
-    def from_run(cls, config: TrainConfig, result: RunResult) -> "RunRecord":
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        run_id = f"{config.model}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        return cls(run_id, config.model, result.model_name, result.model_loss, result.model_acc,
-                   result.training_time, result.epochs_done, result.device, config.optimizer,
-                   config.lr, config.batch_size, result.checkpoint, stamp)
 
 
 def _number(ok: Callable[[float], bool], integer: bool = False, optional: bool = False):
@@ -94,74 +81,33 @@ def _record(row) -> RunRecord:
     return RunRecord(**values)
 
 
-class RunHistory:
-    def __init__(self, folder: Optional[Path] = None):
-        self.folder = Path(folder) if folder else runs_dir()
-        self.problem: Optional[str] = None  # one line, set when the index or a record was set aside
-        path = self.folder / INDEX
-        if os.path.lexists(path):
-            with locked(path):
-                self._records = self._load(path) or []
-        else:
-            self._records = []
-
-    @property
-    def records(self) -> list[RunRecord]:
-        return list(self._records)
-
-    def _load(self, path: Path) -> Optional[list[RunRecord]]:
-        """The records on disk (call with the lock held); None when the index had to be set aside."""
+def read_index(folder: Path) -> tuple[list[RunRecord], Optional[str]]:
+    """The good records of `folder`'s runs.json, and a one-line note when something was set aside
+    or left out (None when all was well, or there is no index)."""
+    path = Path(folder) / INDEX
+    if not os.path.lexists(path):
+        return [], None
+    with locked(path):  # an older TrainDesk may still be writing it
         try:
             rows = read_json(path)
             if not isinstance(rows, list):
                 raise ValueError(f"it holds {json_type(rows)} instead of a list of runs")
         except FileNotFoundError:
-            return []
+            return [], None
         except (OSError, ValueError) as e:
-            self.problem = damaged_note("The run history", path, reason(e), set_aside(path))
-            return None
+            return [], damaged_note("The run history", path, reason(e), set_aside(path))
         good, bad = [], []
         for i, row in enumerate(rows, start=1):
             try:
                 good.append(_record(row))
             except ValueError as e:
                 bad.append(f"record {i}: {e}")
-        if bad:
-            kept = set_aside(path, copy=True)
-            more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
-            self.problem = (f"The run history {path} had {len(bad)} damaged of {len(rows)} records "
-                            f"({bad[0]}{more}); the damaged ones are left out, "
-                            + (f"the original is kept as {kept.name}." if kept else
-                               "and the file is left as it was (it could not be copied aside)."))
-            logging.getLogger("traindesk").warning(self.problem)
-            if kept:  # only rewrite once the original is safe, so the next start is clean
-                try:
-                    self._write(path, good)
-                except OSError:
-                    pass
-        return good
-
-    def add(self, record: RunRecord) -> None:
-        self._update(lambda rs: [r for r in rs if r.run_id != record.run_id] + [record])
-
-    def remove(self, run_id: str) -> None:
-        self._update(lambda rs: [r for r in rs if r.run_id != run_id])
-
-    def _update(self, change) -> None:
-        """Apply `change` to what is on disk now (another window may have added runs since this
-        one read it), falling back to what this one holds if the index had to be set aside.
-        OSError with a one-line message when the index cannot be written."""
-        path = self.folder / INDEX
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with locked(path):
-                on_disk = self._load(path)
-                self._records = change(self._records if on_disk is None else on_disk)
-                self._write(path, self._records)
-        except OSError as e:
-            raise OSError(f"the run history {path} could not be written ({reason(e)})") from None
-
-    @staticmethod
-    def _write(path: Path, records: list[RunRecord]) -> None:
-        remove_stale_temps(path.parent, path.name)
-        write_atomic(path, json.dumps([asdict(r) for r in records], indent=1).encode())
+        if not bad:
+            return good, None
+        kept = set_aside(path, copy=True)
+    more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+    note = (f"The run history {path} had {len(bad)} damaged of {len(rows)} records ({bad[0]}{more}); "
+            "the damaged ones are left out, " + (f"the original is kept as {kept.name}." if kept else
+                                                  "and the file is left as it was (it could not be copied aside)."))
+    logging.getLogger("traindesk").warning(note)
+    return good, note

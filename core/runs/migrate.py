@@ -7,14 +7,15 @@ idempotent, so two processes migrating at the same moment add each run once.
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
 from typing import Optional
 
-from core.runs.legacy_json import INDEX, RunHistory
-from core.runs.row import RunRow
-from core.runs.schema import StoreError
+from core.runs.legacy_json import INDEX, read_index
+from core.runs.row import RunRow, finite_or_none
+from core.runs.schema import StoreError, mending
 
 
 def migrate_json(store) -> Optional[str]:
@@ -23,9 +24,9 @@ def migrate_json(store) -> Optional[str]:
     index = store.path.parent / INDEX
     if not os.path.lexists(index):
         return None
-    history = RunHistory(store.path.parent)
+    records, problem = read_index(store.path.parent)
     added = 0
-    for r in history.records:
+    for r in records:
         started = _parse(r.created)
         row = RunRow(r.run_id, r.model_id, r.model_name, r.model_loss, r.model_acc, r.training_time,
                      r.epochs, r.device, r.optimizer, r.lr, r.batch_size, r.checkpoint, r.created,
@@ -34,7 +35,7 @@ def migrate_json(store) -> Optional[str]:
                      config={"model": r.model_id, "optimizer": r.optimizer, "lr": r.lr,
                              "batch_size": r.batch_size, "epochs": r.epochs})
         try:
-            added += store.insert_row(row, _epochs_of(r.checkpoint))
+            added += insert_row(store, row, _epochs_of(r.checkpoint))
         except StoreError as e:
             return f"The old run history {index} could not be moved into the database ({e})."
     try:
@@ -44,7 +45,26 @@ def migrate_json(store) -> Optional[str]:
         return f"The old run history {index} was copied but could not be renamed ({e.strerror})."
     import logging
     logging.getLogger("traindesk").info("moved %d runs from %s into %s", added, index, store.path)
-    return history.problem
+    return problem
+
+
+@mending
+def insert_row(store, row: RunRow, epochs: list[dict] = ()) -> bool:
+    """Add a finished run recorded elsewhere (the old runs.json); False if its id is taken."""
+    with store._tx() as con:
+        cur = con.execute(
+            "INSERT OR IGNORE INTO runs (id, model, model_name, status, config, device, started, "
+            "ended, checkpoint, final_loss, final_acc, training_time, epochs_done, source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.run_id, row.model_id, row.model_name, row.status, json.dumps(row.config),
+             row.device, row.started, row.ended, row.checkpoint, finite_or_none(row.model_loss),
+             finite_or_none(row.model_acc), row.training_time, row.epochs, row.source))
+        if cur.rowcount:
+            for e in epochs:
+                con.execute("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (row.run_id, e["epoch"], *(finite_or_none(e.get(k)) for k in
+                             ("train_loss", "train_acc", "test_loss", "test_acc", "seconds", "lr"))))
+        return bool(cur.rowcount)
 
 
 def _parse(created: str) -> float:

@@ -50,7 +50,7 @@ NO_RUNS = "No runs yet in this session. Each finished training run is listed her
 class Entry:
     name: str
     title: str
-    record: Optional[object] = None   # core.runs.legacy_json.RunRecord; None for the live model
+    record: Optional[object] = None   # core.runs.row.RunRow; None for the live model
     model: Optional[object] = None    # a private copy, or None until loaded from the checkpoint
     report: Optional[EvalReport] = None
     error: Optional[str] = None
@@ -153,16 +153,19 @@ class EvaluationPanel(QWidget):
             self.entries[record.run_id].model = copy.deepcopy(model)
             self.entries[record.run_id].classes = tuple(classes) if classes else None
 
-    def add_runs(self, records: list) -> None:
+    def add_runs(self, records: list, history: bool = False) -> None:
         """List runs (the saved history at start-up): one table fill and one selection for all of
-        them, so a long history costs the start-up time of one run, not a fill per run."""
+        them, so a long history costs the start-up time of one run, not a fill per run. `history`:
+        read in the background, they join the runs listed meanwhile in the order they started."""
         for record in records:
             self.entries[record.run_id] = Entry(
                 record.model_name, f"{record.model_name} ({record.epochs} epochs, {record.created})",
                 record)  # its model is read from the checkpoint when it is first shown
         self.records.extend(records)
+        if history:
+            self.records.sort(key=lambda r: r.started)
         self.comparison.set_records(self.records)
-        if records:
+        if records and (not history or len(records) == len(self.records)):
             self.select_run(records[-1].run_id)
 
     def remove_runs(self, run_ids) -> None:

@@ -1,17 +1,16 @@
-"""runs.json and cpu-threads.json with any content: set aside with one line, never a traceback,
-and two processes updating them at once never drop each other's entries."""
+"""runs.json (read once, by the migration) and cpu-threads.json with any content: set aside with
+one line, never a traceback; two processes updating the thread cache at once never drop each
+other's entries."""
 import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from core import device
-from core.config import RunResult, TrainConfig
-from core.runs.legacy_json import INDEX, RunHistory, RunRecord
+from core.runs.legacy_json import INDEX, read_index
 
 ROOT = Path(__file__).resolve().parents[2]
 DEEP = b"[" * 100000
@@ -118,29 +117,25 @@ def test_concurrent_processes_keep_each_others_choices(tmp_path):
     assert not [p for p in home.iterdir() if p.name.endswith(".tmp")]
 
 
-# -- runs.json -------------------------------------------------------------------------------------
-def _record():
-    result = RunResult("FashionMNISTModelV0", 0.5, 83.0, 4.2, 3, "cpu", 2, checkpoint="/x.safetensors")
-    return RunRecord.from_run(TrainConfig(model="fashion-v0"), result)
-
-
+# -- runs.json (the old index, read once by the migration into SQLite) -------------------------------
 def _row(**changes):
-    return {**asdict(_record()), **changes}
+    return {"run_id": "fashion-v0-1", "model_id": "fashion-v0", "model_name": "FashionMNISTModelV0",
+            "model_loss": 0.5, "model_acc": 83.0, "training_time": 4.2, "epochs": 3, "device": "cpu",
+            "optimizer": "sgd", "lr": 0.1, "batch_size": 32, "checkpoint": "/x.safetensors",
+            "created": "2026-01-02 03:04:05", **changes}
 
 
 @pytest.mark.parametrize("content", list(WHOLE_FILE_DAMAGE.values()) + [b"{}", b'"x"', b"42", b"null"],
                          ids=list(WHOLE_FILE_DAMAGE) + ["object", "string", "number", "null"])
 def test_damaged_index_is_set_aside_whole(tmp_path, content):
     _write(tmp_path / INDEX, content)
-    h = RunHistory(tmp_path)
-    assert h.records == []
-    assert h.problem.startswith(f"The run history {tmp_path / INDEX} could not be read (")
-    assert "; it was moved to runs.json.damaged-" in h.problem and "\n" not in h.problem
+    records, problem = read_index(tmp_path)
+    assert records == []
+    assert problem.startswith(f"The run history {tmp_path / INDEX} could not be read (")
+    assert "; it was moved to runs.json.damaged-" in problem and "\n" not in problem
     [aside] = _aside(tmp_path, INDEX)
     assert _same(aside, content)
-    h.add(_record())
-    again = RunHistory(tmp_path)
-    assert len(again.records) == 1 and again.problem is None
+    assert read_index(tmp_path) == ([], None)  # set aside: the next start finds no index
 
 
 BAD_FIELDS = {
@@ -159,24 +154,22 @@ def test_one_bad_field_drops_only_that_record(tmp_path, changes):
     rows = [_row(run_id="good-1"), _row(**{"run_id": "bad", **changes}), _row(run_id="good-2")]
     original = json.dumps(rows).encode()
     (tmp_path / INDEX).write_bytes(original)
-    h = RunHistory(tmp_path)
-    assert [r.run_id for r in h.records] == ["good-1", "good-2"]
+    records, problem = read_index(tmp_path)
+    assert [r.run_id for r in records] == ["good-1", "good-2"]
     field = next(iter(changes))
-    assert f"had 1 damaged of 3 records (record 2: {field} is " in h.problem
-    assert "the damaged ones are left out, the original is kept as runs.json.damaged-" in h.problem
+    assert f"had 1 damaged of 3 records (record 2: {field} is " in problem
+    assert "the damaged ones are left out, the original is kept as runs.json.damaged-" in problem
     [aside] = _aside(tmp_path, INDEX)
     assert aside.read_bytes() == original  # every byte of the original is kept
-    again = RunHistory(tmp_path)  # the index was rewritten with the good records: a clean start
-    assert again.problem is None and len(again.records) == 2
 
 
 def test_rows_that_are_not_objects_or_lack_fields(tmp_path):
     row = _row()
     del row["run_id"]
     (tmp_path / INDEX).write_text(json.dumps([7, "x", None, [1], row, _row(run_id="ok")]))
-    h = RunHistory(tmp_path)
-    assert [r.run_id for r in h.records] == ["ok"]
-    assert "had 5 damaged of 6 records (record 1: a number instead of an object and 4 more)" in h.problem
+    records, problem = read_index(tmp_path)
+    assert [r.run_id for r in records] == ["ok"]
+    assert "had 5 damaged of 6 records (record 1: a number instead of an object and 4 more)" in problem
 
 
 def test_what_earlier_versions_wrote_still_reads(tmp_path):
@@ -185,51 +178,25 @@ def test_what_earlier_versions_wrote_still_reads(tmp_path):
     rows = [_row(run_id="a", model_acc=83, lr=1, training_time=0), _row(run_id="b", model_acc=None),
             _row(run_id="c", model_loss=float("nan"), future_field={"x": 1})]
     (tmp_path / INDEX).write_text(json.dumps(rows))
-    h = RunHistory(tmp_path)
-    assert h.problem is None and [r.run_id for r in h.records] == ["a", "b", "c"]
-    assert isinstance(h.records[0].model_acc, float) and h.records[1].model_acc is None
+    records, problem = read_index(tmp_path)
+    assert problem is None and [r.run_id for r in records] == ["a", "b", "c"]
+    assert isinstance(records[0].model_acc, float) and records[1].model_acc is None
 
 
 def test_folder_in_place_that_cannot_be_moved(tmp_path, monkeypatch):
     (tmp_path / INDEX).mkdir()
     monkeypatch.setattr(os, "rename", _refuse_rename)
-    h = RunHistory(tmp_path)
-    assert h.records == [] and "left in place and ignored" in h.problem
-    with pytest.raises(OSError) as e:
-        h.add(_record())
-    assert str(e.value) == f"the run history {tmp_path / INDEX} could not be written (a folder has that name)"
+    records, problem = read_index(tmp_path)
+    assert records == [] and "left in place and ignored" in problem
 
 
-def test_index_is_written_with_the_umask(tmp_path):
-    old = os.umask(0o027)
-    try:
-        RunHistory(tmp_path).add(_record())
-    finally:
-        os.umask(old)
-    assert (tmp_path / INDEX).stat().st_mode & 0o777 == 0o640
-
-
-ADDER = """
-import sys, time
-from pathlib import Path
-from core.config import RunResult, TrainConfig
-from core.runs.legacy_json import RunHistory, RunRecord
-name, ready, n, count = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-h = RunHistory(ready.parent / "runs")  # read before the others write: add() must not write it back
-(ready / name).touch()
-while len(list(ready.iterdir())) < n:
-    time.sleep(0.001)
-for i in range(count):
-    r = RunRecord.from_run(TrainConfig(), RunResult("M", 0.5, 80.0, 1.0, 1, "cpu", 1))
-    r.run_id = f"{name}-{i}"
-    h.add(r)
-"""
-
-
-def test_concurrent_windows_keep_each_others_runs(tmp_path):
-    _run_together(ADDER, {}, 3, 40, tmp_path)
-    h = RunHistory(tmp_path / "runs")
-    assert h.problem is None and len(h.records) == 3 * 40
+def test_a_damaged_index_migrates_its_good_runs_and_says_so(tmp_path):
+    from core.runs.store import RunStore
+    (tmp_path / INDEX).write_text(json.dumps([_row(run_id="good"), _row(run_id="bad", lr="x")]))
+    store = RunStore(tmp_path / "runs.sqlite")
+    assert [r.run_id for r in store.runs()] == ["good"]
+    assert "had 1 damaged of 2 records (record 2: lr is" in (store.problem or "")
+    assert (tmp_path / (INDEX + ".migrated")).exists() and _aside(tmp_path, INDEX)
 
 
 def test_a_note_from_an_unseen_call_reaches_the_next_run(tmp_path, monkeypatch):

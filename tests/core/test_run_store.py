@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.cli.dispatch import main
-from core.runs.legacy_json import RunHistory, RunRecord
+from core.runs.legacy_json import RunRecord
 from core.runs.store import RunStore, StoreError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,11 +112,14 @@ def test_runs_json_is_moved_in_once(tmp_path, fashion_small):
     t = Trainer(TrainConfig(model="fashion-v0", epochs=2, threads=2), data=fashion_small)
     list(t.run())
     ckpt = t.save(folder / "old-run")
-    history = RunHistory(folder)
-    rec = RunRecord.from_run(t.config, t.result(checkpoint=str(ckpt)))
-    history.add(rec)
-    history.add(RunRecord("second", "fashion-v2", "FashionMNISTModelV2", 0.3, 88.0, 40.0, 3, "cpu",
-                          "sgd", 0.1, 32, None, "2026-01-02 03:04:05"))
+    r = t.result(checkpoint=str(ckpt))
+    # runs.json as TrainDesk 0.2 wrote it: a list of records, one per run
+    rec = RunRecord("fashion-v0-20260101-120000-abcdef", "fashion-v0", r.model_name, r.model_loss,
+                    r.model_acc, r.training_time, r.epochs_done, r.device, "sgd", 0.1, 32,
+                    r.checkpoint, "2026-01-01 12:00:00")
+    second = RunRecord("second", "fashion-v2", "FashionMNISTModelV2", 0.3, 88.0, 40.0, 3, "cpu",
+                       "sgd", 0.1, 32, None, "2026-01-02 03:04:05")
+    (folder / "runs.json").write_text(json.dumps([vars(rec), vars(second)]))
     rows = RunStore(folder / "runs.sqlite").runs()
     assert [r.run_id for r in rows] == [rec.run_id, "second"] or \
         sorted(r.run_id for r in rows) == sorted([rec.run_id, "second"])
@@ -256,7 +259,7 @@ def test_a_history_that_cannot_be_opened_does_not_stop_a_training(tmp_path, caps
 
 
 def test_a_history_from_before_the_sweep_columns_gains_them(tmp_path):
-    from core.runs.store import ADDED_COLUMNS, SCHEMA
+    from core.runs.schema import ADDED_COLUMNS, SCHEMA
     db = tmp_path / "runs.sqlite"
     old_schema = SCHEMA.replace(", sweep TEXT,\n    world_size INTEGER NOT NULL DEFAULT 1)", ")")
     assert "sweep" not in old_schema and ADDED_COLUMNS

@@ -11,16 +11,19 @@ _cache: dict = {}
 
 
 def trained_run_for(data, folder):
-    """(RunRecord, model): fashion-v2 (TinyVGG), one epoch on the small training split."""
+    """(RunRow, model): fashion-v2 (TinyVGG), one epoch on the small training split."""
     if "run" not in _cache:
         from core.config import TrainConfig
-        from core.runs.legacy_json import RunRecord
+        from core.runs.row import RunRow
         from core.train.trainer import Trainer
         config = TrainConfig(model="fashion-v2", epochs=1, batch_size=64, threads=2)
         trainer = Trainer(config, data=data)
         list(trainer.run())
         path = trainer.save(folder / "tinyvgg")
-        record = RunRecord.from_run(config, trainer.result(str(path)))
+        r = trainer.result(str(path))
+        record = RunRow(f"{config.model}-eval", config.model, r.model_name, r.model_loss, r.model_acc,
+                        r.training_time, r.epochs_done, r.device, config.optimizer, config.lr,
+                        config.batch_size, r.checkpoint, "2026-01-01 12:00:00")
         _cache["run"] = (record, trainer.model.cpu().eval())
     return _cache["run"]
 

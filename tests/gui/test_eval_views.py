@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from eval_fixtures import panel, trained_run, wait_evaluated  # noqa: F401 - fixtures
 
-from core.runs.legacy_json import RunRecord
+import dataclasses
+
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_data_explorer_grid_and_facts(panel, fashion):
 def test_comparison_table_bars_and_selection(qtbot, evaluated):
     panel, _ = evaluated
     first = panel.records[0]
-    other = RunRecord(**{**vars(first), "run_id": "other", "model_acc": 50.0, "model_name": "FashionMNISTModelV0"})
+    other = dataclasses.replace(first, run_id="other", model_acc=50.0, model_name="FashionMNISTModelV0")
     panel.add_run(other, None)  # checkpoint points at the TinyVGG file: loads, evaluates
     view = panel.comparison
     assert view.table.rowCount() == 2
