@@ -75,4 +75,4 @@ class ModelWeights:
     arrays: dict
     epoch: int
     input_shape: Optional[tuple] = None  # [C, H, W] the model was built for (build_model)
-    recipe: Optional[dict] = None        # how raw pixels become its inputs (the checkpoint's)
+    recipe: Optional[object] = None      # how raw pixels become its inputs (core.pictures.recipe.InputRecipe)
