@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import stat
 import time
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ MAX_HEADER = 1 << 24  # a TrainDesk header is a few kB; anything near this is no
 MAX_WEIGHT_BYTES = 2 * 2**30  # refused before building: far above any model the window trains
 MAX_HIDDEN = 1 << 20  # beyond this the shapes alone are nonsense (and their products overflow)
 MAX_CLASSES = 10_000  # an image folder's classes; more is not a folder of pictures TrainDesk trains
+MAX_CLASS_NAME = 255  # characters in a class name: a label, as long as a folder name can be
+# what a one-line label cannot hold: control characters (line breaks, tabs, NUL) and the
+# Unicode line and paragraph separators
+NOT_IN_A_LABEL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class CheckpointError(Exception):
@@ -161,10 +166,25 @@ def _skeleton(path: Path, meta: dict) -> torch.nn.Module:
     outputs = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1].out_features
     if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
         raise _refuse(path, f"its class names are not a list of strings ({json.dumps(classes)[:60]})")
+    problem = _class_name_problem(classes)
+    if problem:
+        raise _refuse(path, problem)
     if spec.task == "fashion" and len(classes) != outputs:
         raise _refuse(path, f"it names {len(classes)} classes, but {model_id} has {outputs} outputs "
                             f"(Fashion-MNIST has {FASHION_CLASSES})")
     return model
+
+
+def _class_name_problem(classes: list[str]) -> str | None:
+    """Why a class name cannot be shown as a label (a megabyte of text, a line break), or None."""
+    for i, name in enumerate(classes, 1):
+        if len(name) > MAX_CLASS_NAME:
+            return (f"its class name {i} is {len(name):,} characters long ({json.dumps(name[:20])}\u2026); "
+                    f"TrainDesk takes names of at most {MAX_CLASS_NAME}")
+        if NOT_IN_A_LABEL.search(name):
+            return (f"its class name {i} holds a line break or another control character "
+                    f"({json.dumps(name[:40])})")
+    return None
 
 
 def _input_of(path: Path, meta: dict, spec) -> tuple:
