@@ -19,6 +19,18 @@ BACKUPS = 2
 _handler: Optional[logging.Handler] = None
 
 
+class _QuietFile(logging.handlers.RotatingFileHandler):
+    """A log file that cannot take a line (its disk full, its folder gone) loses that line: it
+    never prints logging's traceback into a command's stderr, which people and scripts read."""
+
+    def handleError(self, record) -> None:  # noqa: N802 - logging's name
+        global failed
+        failed = True
+
+
+failed = False  # a line could not be written to the log file
+
+
 def log_file() -> Path:
     return user_log_dir() / "traindesk.log"
 
@@ -38,10 +50,8 @@ def setup(what: str) -> Optional[Path]:
         _handler = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES,
-                                                       backupCount=BACKUPS, encoding="utf-8",
-                                                       # file names that are not UTF-8
-                                                       errors="backslashreplace")
+        handler = _QuietFile(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
+                             errors="backslashreplace")  # file names that are not UTF-8
     except OSError as e:
         print(f"TrainDesk: cannot write the log file {path}: {e}", file=sys.stderr or sys.__stderr__)
         return None

@@ -61,14 +61,18 @@ TRAIN_PREFIX = "train/"  # tensors a run needs to continue (optimizer state, ran
 
 
 def save(path: str | Path, model: torch.nn.Module | dict, meta: dict,
-         extra: dict[str, torch.Tensor] | None = None) -> Path:
+         extra: dict[str, torch.Tensor] | None = None, make_folder: bool = True) -> Path:
     """Write atomically (a temporary file in the same folder, then os.replace), following the
     user's umask; first remove temporary files killed writers left in that folder. `extra`
-    tensors are stored under names starting with TRAIN_PREFIX, beside the weights."""
+    tensors are stored under names starting with TRAIN_PREFIX, beside the weights. The folder is
+    made when missing, unless `make_folder` is False (a run's own folder: if it is gone, the run
+    was deleted, and making it again would leave files the run history cannot reach): then
+    FileNotFoundError. Any OSError means nothing was written over the file that was there."""
     path = Path(path)
     if path.suffix != SUFFIX:
         path = path.with_name(path.name + SUFFIX)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_dir():
         raise IsADirectoryError(f"cannot write the checkpoint {path}: a folder has that name")
     remove_stale_temps(path.parent, SUFFIX)

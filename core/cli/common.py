@@ -1,5 +1,5 @@
 """What the commands share: the failure they raise, how they speak (JSON on stdout, people's text
-on stderr, only rank 0 under torchrun), a setting's flag from its declaration, the TrainConfig the
+on stderr and in the log file, only rank 0 under torchrun, never failing on a closed stream), a setting's flag from its declaration, the TrainConfig the
 flags ask for, the check that --out can be written, and how a stop signal stops a run."""
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import secrets
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
+from core import applog
 from core.config import WORKFLOWS, TrainConfig
 from core.settings_spec import Setting, settings_of
 
@@ -26,13 +28,59 @@ SPEAKS = {"on": True}
 
 
 def say(msg: str) -> None:
+    """A line for people on stderr, also kept in the log file (where it still arrives when stderr
+    is closed: a dead sweep's pipe, a terminal gone)."""
     if SPEAKS["on"]:
-        print(msg, file=sys.stderr, flush=True)
+        applog.get().info("%s", msg)
+        write_line("stderr", msg + "\n")
+
+
+def warn(msg: str) -> None:
+    """A warning: on stderr like `say`, and in the log file as a warning."""
+    if SPEAKS["on"]:
+        applog.get().warning("%s", msg)
+        write_line("stderr", msg + "\n")
+
+
+def show(msg: str) -> None:
+    """A line on stderr only: for what is already in the log file (a kept run's own warnings)."""
+    if SPEAKS["on"]:
+        write_line("stderr", msg + "\n")
 
 
 def emit(obj: dict) -> None:
     if SPEAKS["on"]:
-        print(json.dumps(obj, allow_nan=False), flush=True)
+        write_line("stdout", json.dumps(obj, allow_nan=False) + "\n")
+
+
+# A stream whose reader has gone (`train | head -n 1`, a killed sweep) or whose terminal closed:
+# writing to it must never end a run before it is saved and recorded, so from then on that
+# stream goes to /dev/null (its descriptor too, so the interpreter's last flush cannot fail).
+CLOSED: set = set()
+
+
+def write_line(name: str, text: str) -> None:
+    stream = getattr(sys, name)
+    if stream is None or name in CLOSED:
+        return
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError) as e:  # EPIPE, EIO, ENOSPC; ValueError: a closed file object
+        CLOSED.add(name)
+        applog.get().warning("%s can no longer be written (%s): the command goes on, its lines "
+                             "go to this log only", name, getattr(e, "strerror", None) or e)
+        _to_devnull(stream)
+
+
+def _to_devnull(stream) -> None:
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+        stream.flush()  # what was buffered goes nowhere, instead of failing again at exit
+    except (OSError, ValueError):
+        pass
 
 
 def num(x):
@@ -117,15 +165,19 @@ def check_out(folder: Path) -> None:
 
 
 # Stop signals for `train`, `sweep` and `replay`: the first one stops the run like the window's
-# Stop button (finish the batch, save, report) and the exit code says which signal it was; a
-# second one quits at once.
+# Stop button (finish the batch, save, report) and the exit code says which signal it was. Signals
+# that arrive within BURST_S of it are the same event and change nothing: a dying parent's
+# PR_SET_PDEATHSIG comes once per exiting thread, and a terminal's Ctrl+C reaches a whole process
+# group. A signal that comes later is a person asking again: the process quits at once.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT")
                      if hasattr(signal, name))
+BURST_S = 1.0
 
 
 class StopOnSignal:
     def __init__(self, control):
         self.control, self.signum, self._old = control, None, {}
+        self._first_at = 0.0
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():  # Python's rule for handlers
@@ -136,10 +188,16 @@ class StopOnSignal:
 
     def _handle(self, signum, frame):
         # No printing here: the handler may interrupt a write to the same stream.
-        self.signum = signum
-        self.control.stop()
+        now = time.monotonic()
+        if self.signum is None:
+            self.signum, self._first_at = signum, now
+            self.control.stop()
+            return
+        if now - self._first_at < BURST_S:
+            return  # the same stop, said again
         for sig in self._old:
-            signal.signal(sig, signal.SIG_DFL)  # the next signal ends the process at once
+            signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)  # the default action: the process ends at once
 
     def __exit__(self, *exc):
         for sig, old in self._old.items():

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from core.cli.common import (SPEAKS, CIRCLES_FLAGS, LINE_FLAGS, Failure, check_out, emit, given,
-                      num, say, StopOnSignal, config_from_args)
+                      num, say, show, warn, write_line, StopOnSignal, config_from_args)
 from core.config import TrainConfig
 from core.settings_spec import settings_of
 
@@ -78,7 +78,8 @@ def _train(args, rank: int = 0) -> int:
             for _ in trainer.run():
                 pass
             return 128 + signals.signum if signals.signum else 1 if trainer.error else 0
-    run = RecordedRun(trainer, out_dir, "sweep" if args.sweep else "cli", log=say, sweep=args.sweep)
+    # The kept run writes its own warnings to the log file: here they are only shown.
+    run = RecordedRun(trainer, out_dir, "sweep" if args.sweep else "cli", log=show, sweep=args.sweep)
     with StopOnSignal(trainer.control) as signals:
         _train_loop(run, trainer.config, trainer.task)
         return _finish_train(run, signals.signum)
@@ -127,14 +128,16 @@ def _train_loop(run, config: TrainConfig, task: str) -> None:
                    "test_loss": num(ev.test_loss), "test_acc": num(ev.test_acc),
                    "seconds": ev.seconds})
         elif images and sys.stderr.isatty():
-            print(f"{clear}  epoch {ev.epoch} batch {ev.batch}/{ev.batches} loss {ev.loss:.4f} "
-                  f"{ev.samples_per_s:,.0f} samples/s", end="", file=sys.stderr, flush=True)
+            write_line("stderr", f"{clear}  epoch {ev.epoch} batch {ev.batch}/{ev.batches} loss "
+                                 f"{ev.loss:.4f} {ev.samples_per_s:,.0f} samples/s")
     if sys.stderr.isatty() and images:
-        print(clear, end="", file=sys.stderr, flush=True)
+        write_line("stderr", clear)
 
 
 def _finish_train(run, signum) -> int:
-    """Save what was trained (never untrained weights), report, and pick the exit code."""
+    """Save what was trained (never untrained weights), report, and pick the exit code. "Saved"
+    only for a checkpoint this ending wrote: after a failed write the run is failed, and the
+    result names the checkpoint still on disk with its own epoch and figures."""
     if signum is not None:
         say(f"{signal.Signals(signum).name}: stopped after the current batch")
     trainer = run.trainer
@@ -149,8 +152,16 @@ def _finish_train(run, signum) -> int:
     if res.error:
         out["error"] = res.error
     out.update(res.extra)
+    if run.failed_write:
+        kept = out.pop("checkpoint_on_disk", None) or {}
+        out.update(checkpoint=kept.get("path"), checkpoint_epoch=kept.get("epoch"),
+                   checkpoint_acc=num(kept.get("model_acc")),
+                   checkpoint_loss=num(kept.get("model_loss")))
     emit({"result": out})
     trained = bool(trainer.history) if trainer.error else trainer.steps > 0
+    if run.failed_write:
+        warn(f"Not saved: {run.failed_write}")
+        return 1
     if res.checkpoint:
         say(f"Saved {res.checkpoint}" + (f" (best: epoch {run.best['epoch']})" if run.best else ""))
     else:

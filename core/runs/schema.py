@@ -74,6 +74,35 @@ def integrity_problem(con: sqlite3.Connection, path) -> Optional[str]:
     return None
 
 
+def create(con: sqlite3.Connection, path) -> None:
+    """Make (or bring up to date) the tables in an open database, after checking it is whole;
+    sqlite3.DatabaseError when it is damaged or of another schema version."""
+    mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if mode.lower() != "wal":  # e.g. a file system without shared memory: still usable
+        logging.getLogger("traindesk").info("run history journal mode: %s", mode)
+    con.execute("PRAGMA synchronous=NORMAL")
+    problem = integrity_problem(con, path)
+    if problem:
+        raise sqlite3.DatabaseError(f"integrity check failed: {problem}")
+    con.executescript(SCHEMA)
+    have = {r[1] for r in con.execute("PRAGMA table_info(runs)")}
+    for name, declaration in ADDED_COLUMNS:
+        if name not in have:
+            try:
+                con.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
+            except sqlite3.OperationalError as e:  # another process added it just now
+                if "duplicate column" not in str(e):
+                    raise
+    lost = missing_columns(con)
+    if lost:  # a damaged schema text that still parses: every read of a row would fail
+        raise sqlite3.DatabaseError(f"damaged: its tables lack {', '.join(lost[:4])}")
+    con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    version = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+    if str(version) != str(SCHEMA_VERSION):
+        raise sqlite3.DatabaseError(f"it is schema version {version}; this TrainDesk reads "
+                                    f"{SCHEMA_VERSION}")
+
+
 def damaged(e: sqlite3.DatabaseError) -> bool:
     text = str(e).lower()
     return any(w in text for w in ("malformed", "not a database", "corrupt", "schema",

@@ -7,7 +7,9 @@ process is gone is shown as "interrupted" and so marked, so a SIGKILL or a power
 a run running forever. A database that SQLite cannot open, or that fails its integrity check, is
 set aside with one line saying where it went, unless only its indexes were damaged: they are
 rebuilt and every run kept. Damage a read or a write finds later is mended the same way, then the
-call is tried once more. A row someone edited into nonsense is left out.
+call is tried once more. A row someone edited into nonsense is left out. A history that cannot
+be written (a full disk, a read-only mount) is still read (core/runs/readonly.py); each write
+then fails with one line that says why. A run still training cannot be deleted.
 """
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ from typing import Iterator, Optional
 
 from core.kept_files import damaged_note, reason, set_aside
 from core.paths import runs_dir
-from core.runs.schema import (ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION, Damaged, StoreError, as_damage,
-                         damaged, integrity_problem, mending, missing_columns)
-from core.runs.processes import SEES_PROCESSES, process_start, run_process_alive
+from core.runs.schema import (Damaged, StoreError, as_damage, create, damaged, integrity_problem,
+                              mending)
+from core.runs import liveness, readonly
+from core.runs.liveness import OTHER_HOST_STALE_S  # noqa: F401 - tests read it from here
+from core.runs.processes import SEES_PROCESSES, process_start
 from core.runs.row import STATUSES, RunRow  # noqa: F401 - RunRow: what callers get from here
 from core.runs.row import finite_or_none as _finite_or_none
 from core.runs.row import is_number as _number
@@ -33,7 +37,6 @@ from core.runs.row import row_from_db as _row
 
 DB_NAME = "runs.sqlite"
 BUSY_TIMEOUT_MS = 30_000
-OTHER_HOST_STALE_S = 3600  # a run on another machine (a shared home) that has not beaten for this long
 HEARTBEAT_S = 10.0
 
 
@@ -50,13 +53,18 @@ class RunStore:
         self.host = socket.gethostname()
         self._ready = False
         self._migrate = migrate
+        self.read_only: Optional[str] = None  # why it cannot be written, while it cannot
+        self._shown_gone: set = set()         # runs shown interrupted that could not be so marked
 
     # -- connection ---------------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        con.execute("PRAGMA foreign_keys=ON")
+        if self.read_only is not None:
+            con = readonly.connect(self.path, BUSY_TIMEOUT_MS / 1000)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            con.execute("PRAGMA foreign_keys=ON")
         con.row_factory = sqlite3.Row
         # A damaged page can hold bytes that are not UTF-8: show them as U+FFFD (and let the
         # row checks judge the row) instead of failing the whole history on a decode error.
@@ -70,8 +78,15 @@ class RunStore:
         try:
             with self._creating():
                 self._create_or_set_aside()
-        except OSError as e:  # its folder cannot be made (a file in the way, no permission)
-            raise StoreError(f"the run history {self.path} cannot be used ({reason(e)})") from None
+        except (OSError, StoreError) as e:  # no folder, no lock, no journal: maybe still readable
+            why = readonly.why(self.path, getattr(e, "why", None) or reason(e))
+            if not readonly.usable(self.path, BUSY_TIMEOUT_MS / 1000):
+                raise StoreError(f"the run history {self.path} cannot be used ({why})") from None
+            self.read_only, self._ready = why, True
+            self.problem = (f"The run history {self.path} cannot be written ({why}): it is shown "
+                            "read-only, and nothing in it can change until it can be written.")
+            logging.getLogger("traindesk").warning(self.problem)
+            return
         self._ready = True
         if self._migrate:
             from core.runs.migrate import migrate_json
@@ -107,7 +122,9 @@ class RunStore:
             # "malformed", a failed check, a damaged schema whose error message is not UTF-8
             e = as_damage(e)
             if isinstance(e, sqlite3.OperationalError) and not damaged(e):
-                raise StoreError(f"the run history {self.path} cannot be used ({reason(e)})") from None
+                error = StoreError(f"the run history {self.path} cannot be used ({reason(e)})")
+                error.why = reason(e)
+                raise error from None
             self._set_aside(e)
             try:
                 self._create()
@@ -116,30 +133,7 @@ class RunStore:
 
     def _create(self) -> None:
         with closing(self._open()) as con:
-            mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if mode.lower() != "wal":  # e.g. a file system without shared memory: still usable
-                logging.getLogger("traindesk").info("run history journal mode: %s", mode)
-            con.execute("PRAGMA synchronous=NORMAL")
-            problem = integrity_problem(con, self.path)
-            if problem:
-                raise sqlite3.DatabaseError(f"integrity check failed: {problem}")
-            con.executescript(SCHEMA)
-            have = {r[1] for r in con.execute("PRAGMA table_info(runs)")}
-            for name, declaration in ADDED_COLUMNS:
-                if name not in have:
-                    try:
-                        con.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
-                    except sqlite3.OperationalError as e:  # another process added it just now
-                        if "duplicate column" not in str(e):
-                            raise
-            lost = missing_columns(con)
-            if lost:  # a damaged schema text that still parses: every read of a row would fail
-                raise sqlite3.DatabaseError(f"damaged: its tables lack {', '.join(lost[:4])}")
-            con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            version = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-            if str(version) != str(SCHEMA_VERSION):
-                raise sqlite3.DatabaseError(f"it is schema version {version}; this TrainDesk reads "
-                                            f"{SCHEMA_VERSION}")
+            create(con, self.path)
 
     def _set_aside(self, e: Exception) -> None:
         aside = set_aside(self.path)
@@ -157,7 +151,11 @@ class RunStore:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; StoreError (one line) when it cannot be done."""
+        if self.read_only is not None:  # maybe it can be written again now (space was freed)
+            self._ready, self.read_only, self.problem = False, None, None
         self._prepare()
+        if self.read_only is not None:
+            raise StoreError(f"the run history {self.path} cannot be written ({self.read_only})")
         try:
             with closing(self._open()) as con:
                 con.execute("BEGIN IMMEDIATE")
@@ -286,24 +284,6 @@ class RunStore:
                          error, run_id))
             self._set_checkpoints(con, run_id, checkpoint, best)
 
-    @mending
-    def insert_row(self, row: RunRow, epochs: list[dict] = ()) -> bool:
-        """Add a finished run recorded elsewhere (the old runs.json); False if its id is taken."""
-        with self._tx() as con:
-            cur = con.execute(
-                "INSERT OR IGNORE INTO runs (id, model, model_name, status, config, device, started, "
-                "ended, checkpoint, final_loss, final_acc, training_time, epochs_done, source) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (row.run_id, row.model_id, row.model_name, row.status, json.dumps(row.config),
-                 row.device, row.started, row.ended, row.checkpoint, _finite_or_none(row.model_loss),
-                 _finite_or_none(row.model_acc), row.training_time, row.epochs, row.source))
-            if cur.rowcount:
-                for e in epochs:
-                    con.execute("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                (row.run_id, e["epoch"], *(_finite_or_none(e.get(k)) for k in
-                                 ("train_loss", "train_acc", "test_loss", "test_acc", "seconds", "lr"))))
-            return bool(cur.rowcount)
-
     # -- the user's edits -----------------------------------------------------------------------
     @mending
     def rename(self, run_id: str, name: str) -> None:
@@ -323,6 +303,12 @@ class RunStore:
         row = self.get(run_id)
         if row is None:
             raise StoreError(f"there is no run {run_id!r} in the history")
+        if row.status == "running":  # as the window's Runs tab: its files are still being written
+            with self._read() as con:
+                r = con.execute("SELECT host, pid FROM runs WHERE id=?", (run_id,)).fetchone()
+            where = "" if r is None or r["host"] == self.host else f" on {r['host']}"
+            raise StoreError(f"run {run_id} is still training (process {r and r['pid']}{where}): "
+                             "stop it first")
         with self._tx() as con:
             con.execute("DELETE FROM runs WHERE id=?", (run_id,))
         return remove_run_files(row)
@@ -337,7 +323,7 @@ class RunStore:
         good, bad = [], []
         for r in rows:
             try:
-                good.append(_row(r))
+                good.append(self._shown(_row(r)))
             except (ValueError, TypeError, KeyError) as e:
                 bad.append(f"run {str(r['id'])[:40]}: {e}")
         if bad:
@@ -357,9 +343,14 @@ class RunStore:
         if r is None:
             return None
         try:
-            return _row(r)
+            return self._shown(_row(r))
         except (ValueError, TypeError, KeyError) as e:
             raise StoreError(f"the run {run_id} in {self.path} is damaged ({e})") from None
+
+    def _shown(self, row: RunRow) -> RunRow:
+        if row.run_id in self._shown_gone and row.status == "running":
+            row.status = "interrupted"  # what it is, though a read-only history still says running
+        return row
 
     @mending
     def epochs(self, run_id: str) -> list[dict]:
@@ -387,23 +378,17 @@ class RunStore:
 
     @mending
     def mark_interrupted(self) -> list[str]:
-        """Mark runs whose process has died as interrupted; returns their ids."""
+        """Record runs whose process has died (core/runs/liveness.py); returns their ids. A history
+        that cannot be written only shows them so."""
         with self._read() as con:
             rows = con.execute("SELECT id, host, pid, pid_start, heartbeat FROM runs "
                                "WHERE status='running'").fetchall()
-        dead = []
-        now = time.time()
-        for r in rows:
-            if r["host"] == self.host and SEES_PROCESSES:
-                gone = not (_number(r["pid"], integer=True) and run_process_alive(r["pid"], r["pid_start"]))
-            else:  # another machine sharing this folder, or Windows: only a long silence tells
-                gone = not _number(r["heartbeat"]) or now - r["heartbeat"] > OTHER_HOST_STALE_S
-            if gone:
-                dead.append(r["id"])
-        if dead:
+        dead = liveness.gone(rows, self.host, SEES_PROCESSES)
+        if self.read_only is not None:
+            self._shown_gone = set(dead)
+        elif dead:
             with self._tx() as con:
-                con.executemany("UPDATE runs SET status='interrupted', ended=COALESCE(ended, "
-                                "heartbeat) WHERE id=? AND status='running'", [(i,) for i in dead])
+                liveness.record_gone(con, dead)
         return dead
 
     def integrity(self) -> str:
