@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Optional
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QScrollArea, QTabWidget
 
 
@@ -35,10 +35,12 @@ class ToolTabs(QObject):
     """A QObject living on the UI thread, so the worker's signals reach it queued, never directly
     in the worker's thread (as they would for a plain Python callable)."""
     continue_requested = Signal(str, int)  # checkpoint path, epochs in all: the window trains on
+    history_problem_found = Signal(str)    # the run history, or some of it, could not be read
 
-    def __init__(self, tabs: QTabWidget):
+    def __init__(self, tabs: QTabWidget, session):
         super().__init__(tabs)
         self.tabs = tabs
+        self.session = session  # the Training tab's TrainingSession: the Replay tab trains through it
         self.evaluation = self.canvas = self.runs = None
         self.follow_panel = None  # the Follow tab, made when a run folder is first followed
         self.replay_panel = None  # the Replay tab, made when first asked for
@@ -64,7 +66,7 @@ class ToolTabs(QObject):
     def build(self) -> None:
         if self.built:
             return
-        from core.runs.store import RunStore, StoreError
+        from core.runs.store import RunStore
         from gui.draw.canvas_panel import CanvasPanel
         from gui.evaluate.panel import EvaluationPanel
         from gui.runs.runs_panel import RunsPanel
@@ -80,14 +82,26 @@ class ToolTabs(QObject):
         for panel, title in ((self.evaluation, "&Evaluate"), (self.canvas, "&Draw"),
                              (self.runs, "R&uns")):
             self._add_page(panel, title)
-        try:  # what was trained before survives a restart (a small database: milliseconds)
-            from gui.runs.runs_panel import is_image_run
-            rows = [r for r in self.store.runs() if r.checkpoint and is_image_run(r)]
-            self.history_problem = self.store.problem
-        except StoreError as e:
-            rows, self.history_problem = [], str(e)
-        self.evaluation.add_runs(rows)
+        # What was trained before survives a restart: Evaluate lists it from the Runs tab's first
+        # read of the history, made in the background (ten thousand runs take a second to read).
+        # Queued: the table's fill and this listing are two short steps, not one long one.
+        self.runs.listed.connect(self._history_listed, Qt.ConnectionType.QueuedConnection)
+        self.runs.history_problem.connect(self._history_problem)
         self.runs.refresh()
+
+    def _history_listed(self, rows: list) -> None:
+        """The first read of the history: its image runs with a checkpoint into Evaluate, before
+        any run this session listed already."""
+        from gui.runs.runs_panel import is_image_run
+        self.runs.listed.disconnect(self._history_listed)
+        entries = self.evaluation.entries
+        self.evaluation.add_runs([r for r in rows if r.checkpoint and r.run_id not in entries
+                                  and is_image_run(r)], history=True)
+
+    def _history_problem(self, text: str) -> None:
+        if text != self.history_problem:  # said once, not at each refresh
+            self.history_problem = text
+            self.history_problem_found.emit(text)
 
     @Slot(object)
     def set_data(self, arrays) -> None:
@@ -202,7 +216,7 @@ class ToolTabs(QObject):
             return
         if self.replay_panel is None:
             from gui.replay.replay_panel import ReplayPanel
-            self.replay_panel = ReplayPanel()
+            self.replay_panel = ReplayPanel(self.session)
             self.replay_panel.open_best.connect(self._open_replayed)
             self.replay_panel.runs_changed.connect(self.runs.refresh)
             self._add_page(self.replay_panel, "Re&play")

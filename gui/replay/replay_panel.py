@@ -9,7 +9,6 @@ current batch; every model trained is an ordinary run in the Runs tab.
 """
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 from typing import Optional
 
@@ -18,42 +17,21 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QLis
                                QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from gui.evaluate.comparison import ComparisonView
-from gui.jobs import JobRunner
 from gui.runs.run_curves import RunCurves
 
 REDRAW_S = 0.5  # the racing curves are redrawn at most this often
 DONE, NOW = "\u2713", "\u25B6"
 
 
-def replay_job(job, name: str, out_dir, control):
-    """The job: run the replay, passing each row to the window (BatchResults thinned to ~10 a
-    second per run: the curves need no more)."""
-    from core.config import BatchResult
-    from core.train.replay import replay
-
-    job.on_cancel(control.stop)
-    data = None
-    if name == "notebook03":
-        from core.data.fashion_mnist import load_fashion_mnist
-        data = load_fashion_mnist()
-    last: dict[str, float] = {}
-    for row in replay(name, out_dir, control=control, data=data):
-        ev = row.get("event")
-        if isinstance(ev, BatchResult) and ev.batch != ev.batches:
-            now = time.monotonic()
-            if now - last.get(row["run"], 0.0) < 0.1:
-                continue
-            last[row["run"]] = now
-        job.progress(row)
-
-
 class ReplayPanel(QWidget):
     open_best = Signal(str)  # the best run's id, when a notebook 03 replay ends
     runs_changed = Signal()  # a replayed model was saved: the Runs tab lists it
 
-    def __init__(self, parent=None):
+    def __init__(self, session, parent=None):
+        """`session`: the Training tab's TrainingSession, whose worker trains the replay."""
         super().__init__(parent)
         from core.train.replay import NOTEBOOKS
+        self.session = session
         self.notebook = QComboBox()
         for key, (title, _) in NOTEBOOKS.items():
             self.notebook.addItem(f"{key.replace('notebook', 'Notebook ')}: {title}", key)
@@ -101,11 +79,9 @@ class ReplayPanel(QWidget):
         outer.addLayout(top)
         outer.addWidget(self.status)
         outer.addWidget(split, 1)
-        self.jobs = JobRunner("replay", self, expected=("DataError", "ValueError"))
-        self.jobs.progress.connect(self._on_row)
-        self.jobs.finished.connect(self._on_finished)
-        self.jobs.failed.connect(lambda _tag, error: self.status.setText(f"Stopped: {error.message}"))
-        self._control = None
+        session.replay_row.connect(self._on_row)
+        session.replay_ended.connect(self._on_finished)
+        self._mine = False  # a replay this tab asked for is going on
         self._runs: dict[str, dict] = {}  # run id -> {"row", "curve", "epochs"}
         self._dirty = False
         self._drawn_at = 0.0
@@ -116,17 +92,20 @@ class ReplayPanel(QWidget):
     # -- controls ---------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.jobs.busy
+        return self._mine
 
     def start(self, name: Optional[str] = None) -> None:
         if self.running:
             return
         from core.paths import runs_dir
-        from core.train.trainer import Control
 
         name = name or self.notebook.currentData()
         self.notebook.setCurrentIndex(self.notebook.findData(name))
-        self._control = Control()
+        if not self.session.replay(name, str(runs_dir())):
+            self.status.setText("The Training tab is busy (loading, or training a run): a replay "
+                                "can start once it is idle.")
+            return
+        self._mine = True
         self._runs.clear()
         self.steps.clear()
         self.caption.clear()
@@ -137,21 +116,20 @@ class ReplayPanel(QWidget):
         self.stop_button.setEnabled(True)
         self.notebook.setEnabled(False)
         self.status.setText("Starting…")
-        self.jobs.submit(replay_job, name, runs_dir(), self._control, tag=name)
         self._timer.start()
 
     def stop(self) -> None:
-        if self._control is not None:
-            self._control.stop()
+        if self._mine:
+            self.session.stop_replay()
             self.status.setText("Stopping after the current batch…")
 
     def shutdown(self) -> None:
+        """The window closes: stop the replay (the worker's host waits for it) and the redraws."""
         self.stop()
         self._timer.stop()
-        self.jobs.shutdown()
 
     # -- rows from the job ------------------------------------------------------------------------
-    def _on_row(self, _tag, row: dict) -> None:
+    def _on_row(self, row: dict) -> None:
         if "steps" in row:
             self.status.setText(f"Replaying {row['title']}")
             for title in row["steps"]:
@@ -219,7 +197,10 @@ class ReplayPanel(QWidget):
         text = self.findings.text()
         self.findings.setText(f"{text}<br>{html}" if text else html)
 
-    def _on_finished(self, _tag) -> None:
+    def _on_finished(self, _name: str, problem: str) -> None:
+        self._mine = False
+        if problem:
+            self.status.setText(f"Stopped: {problem}")
         self._redraw()
         self._timer.stop()
         self.start_button.setEnabled(True)

@@ -13,8 +13,8 @@ from typing import Optional
 from PySide6.QtCore import QObject, Signal
 
 # The session's phases; what may be asked in each follows from them (see the can_* properties).
-LOADING, IDLE, STARTING, RUNNING, PAUSED, STOPPING, BROKEN = (
-    "loading", "idle", "starting", "running", "paused", "stopping", "broken")
+LOADING, IDLE, STARTING, RUNNING, PAUSED, STOPPING, BROKEN, REPLAYING = (
+    "loading", "idle", "starting", "running", "paused", "stopping", "broken", "replaying")
 IN_RUN = (STARTING, RUNNING, PAUSED, STOPPING)   # a run is asked for or going on
 
 
@@ -43,6 +43,8 @@ class TrainingSession(QObject):
     live_scene = Signal(object)
     live_frame = Signal(object)
     folder_scanned = Signal(str, str, int)
+    replay_row = Signal(object)
+    replay_ended = Signal(str, str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -107,8 +109,9 @@ class TrainingSession(QObject):
         for name in ("data_ready", "data_progress", "batch_done", "epoch_done", "log", "parameters_counted",
                      "download_progress", "download_finished", "data_arrays", "weights_ready",
                      "run_saved", "run_recorded", "live_scene", "live_frame",
-                     "folder_scanned"):
+                     "folder_scanned", "replay_row"):
             getattr(w, name).connect(getattr(self, name))
+        w.replay_ended.connect(self._on_replay_ended)
         w.load(data_dir)
 
     def start(self, config, paused: bool = False) -> bool:
@@ -228,6 +231,24 @@ class TrainingSession(QObject):
         if self._phase == LOADING:
             self._set_phase(IDLE)
         self.ready.emit()
+
+    def replay(self, name: str, out_dir: str) -> bool:
+        """Replay a seed notebook in the worker (the Training tab waits meanwhile). False: not
+        now (core is loading, or a run is going on)."""
+        if not self.can_start:
+            return False
+        self._set_phase(REPLAYING)
+        self.host.worker.replay(name, out_dir)
+        return True
+
+    def stop_replay(self) -> None:
+        if self._phase == REPLAYING:
+            self.host.worker.stop()
+
+    def _on_replay_ended(self, name: str, problem: str) -> None:
+        if self._phase == REPLAYING:
+            self._set_phase(IDLE)
+        self.replay_ended.emit(name, problem)
 
     def _on_run_started(self, info) -> None:
         if self._phase == STARTING:

@@ -21,7 +21,7 @@ from typing import Optional
 from PySide6.QtCore import QObject, QThread, Signal
 
 from gui import jobs
-from gui.training.worker_jobs import RUN, WorkerJobs
+from gui.training.worker_jobs import REPLAY, RUN, WorkerJobs
 from gui.training.worker_messages import Failure
 
 THREAD_NAME = "TrainDesk worker"
@@ -52,6 +52,8 @@ class TrainWorker(QObject):
     folder_scanned = Signal(str, str, int)  # an image folder, what it holds (or what is wrong), classes
     live_scene = Signal(object)          # live_frames.LiveScene: a paced run (or preview) begins
     live_frame = Signal(object)          # live_frames.LiveFrame, <= 1 / FRAME_S a second
+    replay_row = Signal(object)          # a dict of a notebook replay's stream (core/train/replay.py)
+    replay_ended = Signal(str, str)      # the notebook replayed, and why it ended early ("" if not)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -100,6 +102,12 @@ class TrainWorker(QObject):
         reading a picture; the answer comes in folder_scanned."""
         self.jobs.submit(self._bodies.scan_folder, config.image_folder or "", config.image_size,
                          config.test_fraction, config.split_seed, tag="scan")
+
+    def replay(self, name: str, out_dir: str) -> None:
+        """Replay seed notebook `name` (core/train/replay.py) in the job thread, on the data the
+        Training tab has read; its rows come in replay_row, its end in replay_ended. Stop (the
+        worker's, or the Replay tab's) ends it after the current batch."""
+        self.jobs.submit(self._bodies.replay, self._new_control(), name, out_dir, tag=REPLAY)
 
     def step(self) -> None:
         """One epoch more, then paused."""

@@ -15,6 +15,8 @@ from gui.training.worker_messages import CoreInfo, DataArrays, ModelInfo, ModelW
 # (the line, the circles) finishes an "epoch" every millisecond.
 BATCH_SIGNAL_INTERVAL_S = 0.05
 RUN = "run"  # the tag of Start and "+1 epoch" jobs: their failure ends a run
+REPLAY = "replay"
+REPLAY_BATCHES_S = 0.1  # a replay's batch rows per run at most this often: the curves need no more
 
 
 class WorkerJobs:
@@ -26,6 +28,7 @@ class WorkerJobs:
         self._data = None
         self._last_batch_emit = 0.0
         self._live = None       # live_frames.LiveView of the last paced run
+        self._fashion_dir = None  # the folder Fashion-MNIST was last asked from (None: found)
 
     def load(self, job, data_dir) -> None:
         t0 = time.perf_counter()
@@ -45,6 +48,7 @@ class WorkerJobs:
     def _fashion(self, data_dir):
         """Fashion-MNIST from `data_dir` (None: wherever core finds it), read once and kept."""
         from core.config import TrainConfig
+        self._fashion_dir = data_dir
         return self._image_data(TrainConfig(model="fashion-v2", data_dir=data_dir or None))
 
     def _workflow_data(self, job, config):
@@ -276,3 +280,30 @@ class WorkerJobs:
         self.out.download_finished.emit(str(folder))
         self._data = None
         self._fashion(None)
+
+    def replay(self, job, control, name: str, out_dir: str) -> None:
+        """A seed notebook's replay (core/train/replay.py), its models trained one after another
+        on the data this worker keeps (notebook 03's Fashion-MNIST is the Training tab's)."""
+        from pathlib import Path
+
+        from core.config import BatchResult
+        from core.train.replay import replay
+
+        job.on_cancel(control.stop)
+        problem = ""
+        try:
+            data = self._fashion(self._fashion_dir) if name == "notebook03" else None
+            last: dict[str, float] = {}
+            for row in replay(name, Path(out_dir), control=control, data=data, log=self.out.log.emit):
+                ev = row.get("event")
+                if isinstance(ev, BatchResult) and ev.batch != ev.batches:
+                    now = time.monotonic()
+                    if now - last.get(row["run"], 0.0) < REPLAY_BATCHES_S:
+                        continue
+                    last[row["run"]] = now
+                self.out.replay_row.emit(row)
+        except BaseException as e:  # said in the Replay tab; the job's failure goes on as usual
+            problem = (str(e).splitlines() or [""])[0] or type(e).__name__
+            raise
+        finally:
+            self.out.replay_ended.emit(name, problem)

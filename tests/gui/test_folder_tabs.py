@@ -87,7 +87,7 @@ def test_tool_tabs_evaluate_a_folder_run_in_colour(qtbot, folder_run):
     tabs = QTabWidget()
     qtbot.addWidget(tabs)
     tabs.resize(1400, 900)
-    tools = ToolTabs(tabs)
+    tools = ToolTabs(tabs, None)
     tools.build()
     try:
         d = trainer.data.to("cpu")

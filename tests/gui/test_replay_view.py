@@ -16,7 +16,10 @@ def test_the_menu_action_opens_the_tab_and_notebook02_plays_through(window, qtbo
     assert w.tab_widget.tabText(w.tab_widget.currentIndex()) == "Re&play"
     panel.start("notebook02")
     assert not panel.start_button.isEnabled() and panel.stop_button.isEnabled()
+    # It trains in the Training tab's worker, which waits meanwhile: no Start until it is over.
+    assert w.session.phase == "replaying" and not w.session.can_start
     qtbot.waitUntil(lambda: panel.status.text().startswith("Done"), timeout=120000)
+    assert w.session.phase == "idle" and w.session.can_start
     steps = [panel.steps.item(i).text() for i in range(panel.steps.count())]
     assert len(steps) == 4 and all(s.startswith("\u2713") for s in steps)
     assert "Add ReLU" in panel.caption.text()
@@ -57,7 +60,7 @@ def test_the_comparison_opens_the_best_run(window, qtbot, tmp_path, fashion_smal
     result = run.finish()
     w.tool_tabs.replay()
     panel = w.tool_tabs.replay_panel
-    panel._on_row("notebook03", {"compare": [{"run_id": run.run_id, "model_name": result.model_name,
+    panel._on_row({"compare": [{"run_id": run.run_id, "model_name": result.model_name,
                                               "model_loss": result.model_loss,
                                               "model_acc": result.model_acc,
                                               "training_time": result.training_time,
@@ -67,3 +70,18 @@ def test_the_comparison_opens_the_best_run(window, qtbot, tmp_path, fashion_smal
     assert "notebook 83.43%" in panel.findings.text()
     assert run.run_id in w.tool_tabs.evaluation.entries
     assert any(name.startswith("FashionMNISTModelV0") for name, _ in w.tool_tabs.canvas.models)
+
+
+def test_a_replay_waits_for_a_run_in_the_training_tab(window, qtbot):
+    w = window
+    qtbot.waitUntil(lambda: w.tool_tabs.built and w.session.can_start, timeout=60000)
+    from core.config import TrainConfig
+    w.tool_tabs.replay()
+    panel = w.tool_tabs.replay_panel
+    assert w.session.start(TrainConfig(model="circles-v0", epochs=100000), paused=True)
+    qtbot.waitUntil(lambda: w.session.phase == "paused", timeout=60000)
+    panel.start("notebook01")
+    assert "busy" in panel.status.text() and panel.start_button.isEnabled()
+    assert not panel.running and w.session.phase == "paused"
+    w.session.stop()
+    qtbot.waitUntil(lambda: w.session.phase == "idle", timeout=60000)

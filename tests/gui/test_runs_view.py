@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QTabWidget
 from core.runs.store import RunStore
 from gui.runs import run_dialogs
 from gui.runs.runs_panel import RunsPanel
-from gui.runs.runs_table import ACC, LOSS, NAME
+from gui.runs.runs_model import ACC, LOSS, NAME
 
 STEPS = 20  # batches per epoch of the made-up curves
 
@@ -114,7 +114,7 @@ def test_sorting_by_value_and_filtering_by_words(panel):
     assert titles(panel) == ["gamma", "alpha", "beta"]
     panel.table.view.sortByColumn(NAME, Qt.SortOrder.DescendingOrder)
     assert titles(panel) == ["gamma", "beta", "alpha"]
-    model = panel.table.proxy
+    model = panel.table.model
     assert model.index(0, ACC).data() == "90.00%" and model.index(0, LOSS).data() == "0.2000"
     panel.table.filter.setText("V2")  # the model's name, any case
     assert titles(panel) == ["beta"]
@@ -306,7 +306,7 @@ def tool_tabs(qtbot, tmp_path, monkeypatch, history, trained):
     monkeypatch.setattr(core.runs.store, "default_path", lambda: history.path)
     tabs = QTabWidget()
     qtbot.addWidget(tabs)
-    tt = ToolTabs(tabs)
+    tt = ToolTabs(tabs, None)
     tt.build()
     yield tt
     tt.shutdown()
@@ -318,9 +318,10 @@ def test_runs_tab_feeds_evaluate_and_opens_runs_there_and_in_draw(qtbot, tool_ta
     tabs = tt.tabs
     assert [tabs.tabText(i) for i in range(tabs.count())] == [
         "&Evaluate", "&Draw", "R&uns"]
-    # the history's Fashion-MNIST runs with a checkpoint are listed in Evaluate at start
+    # the history's Fashion-MNIST runs with a checkpoint are listed in Evaluate, once read
+    qtbot.waitUntil(lambda: len(tt.evaluation.records) == 3, timeout=10_000)
     assert [r.run_id for r in tt.evaluation.records] == ["run-a", "run-b", "run-c"]
-    qtbot.waitUntil(lambda: len(tt.runs.rows) == 4, timeout=10_000)
+    assert len(tt.runs.rows) == 4
     tabs.resize(1300, 900)
     tabs.show()
     qtbot.waitExposed(tabs)
