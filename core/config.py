@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Optional
 
 from core import workflows as _workflows
+from core.data.toy_settings import TOY_DATA, toy_data
 from core.settings_spec import check_all, setting, settings_of
 
 # (id, name, one line): the data sets a model trains on (core/workflows/). A model's workflow is
@@ -56,45 +57,51 @@ class TrainConfig:
     image_folder: Optional[str] = setting(
         None, "Image folder", "a folder of your own images: DIR/<class>/* (split by --split-seed "
         "and --test-fraction) or DIR/train/<class>/* and DIR/test/<class>/*; PNG, JPEG, BMP, "
-        "WebP, TIFF or GIF, colour or grey", "Data", widget="folder", box="Experiment", workflows=FOLDER)
+        "WebP, TIFF or GIF, colour or grey", "Data", widget="folder", box="Experiment",
+        workflows=FOLDER, sweep_pass=True)
     epochs: int = setting(
         3, "Epochs", "passes over the training set (notebook 02 stops the circles at "
         f"{NOTEBOOK_CIRCLES_EPOCHS}, short of the ReLU model's fit)", "Schedule",
         low=1, widget_range=(1, 1_000_000),
         per_workflow={"line": 300, "circles": 1500, "folder": 5},
-        per_model={BEST: 8})
+        per_model={BEST: 8}, sweep_pass=True, script="EPOCHS")
     batch_size: int = setting(
         32, "Batch size", "images per optimiser step (the line and the circles train on their "
         "whole set at once)", "Schedule", low=1, high=60_000, workflows=IMAGES,
-        per_model={BEST: 128})
+        per_model={BEST: 128}, sweep=2, short="batch", script="BATCH_SIZE")
     lr: float = setting(
         0.1, "Learning rate", "the optimiser's step size", "Optimiser",
         low=0, above=True, widget_range=(1e-8, 100.0), per_workflow={"line": 0.01, "folder": 0.001},
-        per_model={BEST: 0.2})
+        per_model={BEST: 0.2}, sweep=1, script="LEARNING_RATE")
     optimizer: str = setting(
         "sgd", "Optimizer", "sgd as in the notebooks; adam and adamw adapt each weight's step",
         "Optimiser", choices=OPTIMIZER_NAMES, per_workflow={"folder": "adam"},
-        per_model={BEST: "sgd"})
+        per_model={BEST: "sgd"}, sweep=4, short="opt")
     weight_decay: float = setting(
         0.0, "Weight decay", "pulls the weights towards 0 at each step (L2; decoupled in adamw)",
-        "Optimiser", low=0, high=10, per_model={BEST: 5e-4})
+        "Optimiser", low=0, high=10, per_model={BEST: 5e-4}, sweep=6, short="wd",
+        script="WEIGHT_DECAY")
     momentum: float = setting(
         0.0, "Momentum", "SGD only: keeps part of the previous step (0 as in the notebooks; 0.9 is "
-        "common)", "Optimiser", low=0, high=0.999, per_model={BEST: 0.9})
+        "common)", "Optimiser", low=0, high=0.999, per_model={BEST: 0.9}, sweep=5,
+        script="MOMENTUM")
     label_smoothing: float = setting(
         0.0, "Label smoothing", "training targets give this share of their weight to the other "
         "classes (0.1 is common); the test loss stays plain cross-entropy", "Optimiser",
-        low=0, high=0.5, decimals=3, workflows=IMAGES, per_model={BEST: 0.1})
+        low=0, high=0.5, decimals=3, workflows=IMAGES, per_model={BEST: 0.1},
+        script="LABEL_SMOOTHING")
     schedule: str = setting(
         "constant", "LR schedule", "how the learning rate moves over the run: constant (the "
         "notebooks'), step (x0.1 every --step-epochs), cosine (down to 0), one-cycle (up, then "
-        "down)", "Schedule", choices=SCHEDULE_NAMES, per_model={BEST: "onecycle"})
+        "down)", "Schedule", choices=SCHEDULE_NAMES, per_model={BEST: "onecycle"}, sweep=7,
+        script="LR_SCHEDULE")
     step_epochs: int = setting(
         1, "Step every (epochs)", "with --schedule step: epochs between two x0.1 drops",
-        "Schedule", low=1, high=100_000)
+        "Schedule", low=1, high=100_000, script="STEP_EPOCHS")
     warmup_epochs: float = setting(
         0.0, "Warm-up (epochs)", "raise the learning rate from 0 over this many epochs first "
-        "(fractions allowed)", "Schedule", low=0, high=100_000, decimals=2)
+        "(fractions allowed)", "Schedule", low=0, high=100_000, decimals=2,
+        script="WARMUP_EPOCHS")
     best_by: str = setting(
         "test_loss", "Best epoch by", "which test figure picks the best epoch kept beside the last",
         "Schedule", choices=BEST_BY_NAMES)
@@ -103,22 +110,25 @@ class TrainConfig:
         "many epochs; 0 never stops early", "Schedule", low=0, high=100_000)
     hidden_units: int = setting(
         10, "Hidden units", "width of the image models' hidden layers (the line and "
-        "circles models have fixed widths)", "Model", low=1, high=4096, workflows=IMAGES)
+        "circles models have fixed widths)", "Model", low=1, high=4096, workflows=IMAGES,
+        sweep=3, short="hidden", script="HIDDEN_UNITS")
     seed: int = setting(
         42, "Seed", "starts the weights and the batch order: the same seed, the same run",
-        "Advanced", low=0, high=2**31 - 1)
+        "Advanced", low=0, high=2**31 - 1, sweep_pass=True, script="SEED")
     device: str = setting(
         "auto", "Device", "what to run on; auto picks CUDA, then Apple MPS, then the CPU",
-        "Advanced", choices=DEVICE_NAMES, widget="device", box="Hardware and data")
+        "Advanced", choices=DEVICE_NAMES, widget="device", box="Hardware and data",
+        sweep_pass=True)
     threads: int = setting(  # 0: pick by measuring a few steps at start
         0, "CPU threads", "threads for training on the CPU; 0 measures a few steps and picks",
-        "Advanced", low=0, high=1024, box=None)
+        "Advanced", low=0, high=1024, box=None, sweep_pass=True)
     data_dir: Optional[str] = setting(
         None, "Data folder", "a folder holding the four Fashion-MNIST files (.gz or not); unset: "
         "the Debian package dataset-fashion-mnist, or a copy downloaded earlier", "Data",
-        widget="folder", box="Hardware and data", workflows=FASHION)
-    # toy data settings (notebooks 01 and 02); ignored by Fashion-MNIST models. Their defaults
-    # and flags stay with the toy data (core/data/toy.py, core/cli/common.py's --line-*, --circles-*).
+        widget="folder", box="Hardware and data", workflows=FASHION, sweep_pass=True)
+    # toy data settings (notebooks 01 and 02); ignored by the other workflows. Only the values
+    # that were set: the rest, their flags (--line-*, --circles-*) and their ranges are declared
+    # in core/data/toy_settings.py.
     line: dict = field(default_factory=dict)     # weight, bias, start, end, step, train_fraction
     circles: dict = field(default_factory=dict)  # n_samples, noise, factor, seed
     log_interval_s: float = 0.05  # at most one BatchResult per interval (<= 20 per second)
@@ -137,11 +147,11 @@ class TrainConfig:
         workflows=IMAGES, per_model={BEST: True})
     flip: bool = setting(
         False, "Random flips", "mirror a random half of each training batch left to right "
-        "(a mirrored garment is the same garment)", "Data", workflows=IMAGES)
+        "(a mirrored garment is the same garment)", "Data", workflows=IMAGES, script="FLIP")
     shift: int = setting(
         0, "Random shift (pixels)", "move each training image by up to this many pixels up or "
         "down and left or right, at random (the edge fills with background)", "Data",
-        low=0, high=8, noun="shift", workflows=IMAGES)
+        low=0, high=8, noun="shift", workflows=IMAGES, script="SHIFT")
     trivial_augment: bool = setting(
         False, "TrivialAugment", "give each training image one random change of colour, contrast, "
         "sharpness or geometry at a random strength (TrivialAugmentWide, as notebook 04)", "Data",
@@ -149,22 +159,25 @@ class TrainConfig:
     image_size: int = setting(
         64, "Image size (pixels)", "the side every image is resized to (stretched, as notebook "
         "04) and kept in memory at", "Data", low=8, high=512, box="Hardware and data",
-        workflows=FOLDER)
+        workflows=FOLDER, sweep_pass=True)
     test_fraction: float = setting(
         0.2, "Test fraction", "for a folder without train/ and test/: the share of each class "
         "held out for testing", "Data", low=0, above=True, high=0.9, decimals=2,
-        box="Hardware and data", workflows=FOLDER)
+        box="Hardware and data", workflows=FOLDER, sweep_pass=True)
     split_seed: int = setting(
         42, "Split seed", "for a folder without train/ and test/: picks which images are held "
         "out (the same seed, the same split)", "Data", low=0, high=2**31 - 1,
-        box="Hardware and data", workflows=FOLDER)
+        box="Hardware and data", workflows=FOLDER, sweep_pass=True)
     sketch_fraction: float = setting(
         SKETCH_FRACTION, "Sketch fraction", "with --augment sketch: share of each batch made "
         "drawing-like", "Data", low=0, above=True, high=1, box=None, workflows=FASHION)
 
     def validate(self) -> None:
-        """Raise ValueError naming the flag of the first setting that is not allowed."""
+        """Raise ValueError naming the flag of the first setting that is not allowed, the toy
+        data's included."""
         check_all(self)
+        for task in TOY_DATA:
+            toy_data(task, getattr(self, task))
 
     def to_dict(self) -> dict:
         return asdict(self)

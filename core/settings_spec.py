@@ -1,15 +1,17 @@
 """How a training setting is declared once and read everywhere.
 
-A setting is one field of a settings dataclass (core.config.TrainConfig) made with `setting()`:
-its name, type and default are the field's; the rest (label, help, group, range or choices, the
-workflows that use it, the defaults that differ per workflow or per model, where the setup panel
-shows it) rides in the field's metadata. From that
-one declaration come
+A setting is one field of a settings dataclass made with `setting()`: a run's (core.config.
+TrainConfig) or a toy data set's (core.data.toy_settings: the line's, the circles'). Its name, type
+and default are the field's; the rest (label, help, group, range or choices, the workflows that use
+it, the defaults that differ per workflow or per model, where the setup panel shows it, how a sweep
+and the exported script use it) rides in the field's metadata. From that one declaration come
 
 - the dataclass's default and its validate(): `check_all()`, one message naming the CLI flag;
 - the `train` command's flag in its help group (core/cli/common.py);
-- the setup panel's widget, tooltip, range and visibility (gui/training/setup_panel.py);
-- restoring remembered values: `Setting.restore()` converts and clamps into the widget's range.
+- the panel's widget, tooltip, range and visibility (gui/training/setup_panel.py, gui/toy/);
+- restoring remembered values: `Setting.restore()` converts and clamps into the widget's range;
+- what a sweep may vary and how it names it (core/sweep/plan.py), and the exported training
+  script's constants (core/export/script.py).
 
 Plain Python and no torch, so the window can read it before its first paint. Adding a setting is
 one `setting(...)` field plus the code that uses its value.
@@ -59,6 +61,16 @@ class Setting:
     per_model: Mapping[str, Any] = field(default_factory=dict)     # a model's own (wins over those)
     noun: str = ""                       # how messages name it; default: the label
     decimals: int = 8                    # float widgets: the smallest step shown
+    step: Optional[float] = None         # a widget's arrow step, if a fixed one suits it
+    flag_name: str = ""                  # the flag's name after the prefix, if not the setting's
+    prefix: str = ""                     # its dataclass's FLAG_PREFIX ("line"): --line-weight
+    # A sweep (core/sweep/plan.py): `sweep` > 0 lets it vary the setting, in this place of the
+    # grid's order (1 varies slowest); `short` names it in progress lines ("batch 32");
+    # `sweep_pass` gives one value of it to every run.
+    sweep: int = 0
+    short: str = ""
+    sweep_pass: bool = False
+    script: str = ""                     # the exported training script's constant holding it
 
     def __post_init__(self):
         if self.kind not in _KIND_WORDS:
@@ -73,7 +85,13 @@ class Setting:
     # -- names ---------------------------------------------------------------------------------
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        name = self.flag_name or self.name
+        return "--" + (f"{self.prefix}-{name}" if self.prefix else name).replace("_", "-")
+
+    @property
+    def dest(self) -> str:
+        """Where argparse keeps the flag's value: the name, after the prefix ("line_weight")."""
+        return f"{self.prefix}_{self.name}" if self.prefix else self.name
 
     @property
     def words(self) -> str:
@@ -219,14 +237,16 @@ def _plain_type(hint) -> tuple:
 
 @functools.lru_cache(maxsize=None)
 def settings_of(cls) -> tuple:
-    """The Setting of every field declared with `setting()`, in field order."""
+    """The Setting of every field declared with `setting()`, in field order; a class's
+    FLAG_PREFIX ("line") goes before each of its flags."""
     hints = typing.get_type_hints(cls)
+    prefix = getattr(cls, "FLAG_PREFIX", "")
     out = []
     for f in fields(cls):
         meta = f.metadata.get(_KEY)
         if meta is not None:
             kind, optional = _plain_type(hints[f.name])
-            out.append(Setting(name=f.name, kind=kind, optional=optional, **meta))
+            out.append(Setting(name=f.name, kind=kind, optional=optional, prefix=prefix, **meta))
     return tuple(out)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core import applog
 from core.config import WORKFLOWS, TrainConfig
+from core.data.toy_settings import CirclesData, LineData
 from core.settings_spec import Setting, settings_of
 
 
@@ -88,26 +89,26 @@ def num(x):
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
 
 
-LINE_FLAGS = {"weight": float, "bias": float, "start": float, "end": float, "step": float,
-              "train_fraction": float}
-CIRCLES_FLAGS = {"samples": ("n_samples", int), "noise": ("noise", float),
-                 "factor": ("factor", float), "seed": ("seed", int)}
+# The toy data's flags (--line-*, --circles-*), from their declarations (core/data/toy_settings.py).
+LINE_FLAGS = settings_of(LineData)
+CIRCLES_FLAGS = settings_of(CirclesData)
 
 
-def add_flag(parser, spec: Setting) -> None:
+def add_flag(parser, spec: Setting, unset_none: bool = False) -> None:
     """A setting's flag: its type, choices (the empty choice written "none"), default and help.
-    A default that depends on the workflow or the model is left as None ("not given") and filled
-    in by `config_from_args`; ranges are checked afterwards by TrainConfig.validate(), in one line
-    that names the flag."""
+    A default that depends on the workflow or the model, or any default with `unset_none` (the toy
+    data: `given`), is left as None ("not given") and filled in later; ranges are checked
+    afterwards by TrainConfig.validate(), in one line that names the flag."""
     options = spec.options()
-    kw = {"dest": spec.name}
+    kw = {"dest": spec.dest}
+    unset = spec.varies or unset_none
     if spec.kind is bool:  # --flag / --no-flag
-        kw.update(action=argparse.BooleanOptionalAction, default=None if spec.varies else spec.default)
+        kw.update(action=argparse.BooleanOptionalAction, default=None if unset else spec.default)
     elif options is not None:
         kw.update(choices=[spec.cli_text(o) for o in options],
-                  default=None if spec.varies else spec.cli_text(spec.default))
+                  default=None if unset else spec.cli_text(spec.default))
     else:
-        kw.update(type=spec.kind, default=None if spec.varies else spec.default)
+        kw.update(type=spec.kind, default=None if unset else spec.default)
     action = parser.add_argument(spec.flag, **kw)
     action.help = help_text(spec, options)  # set afterwards: some actions append their own default
 
@@ -143,9 +144,10 @@ def config_from_args(args, task: str, **rest) -> TrainConfig:
     return TrainConfig(**values, **rest)
 
 
-def given(args, prefix: str, keys) -> dict:
-    """Only the toy-data values the user set, so the defaults stay in core/data/toy.py."""
-    return {k: getattr(args, prefix + k) for k in keys if getattr(args, prefix + k) is not None}
+def given(args, specs) -> dict:
+    """Only the toy-data values the user set ({name: value}), so the defaults stay with their
+    declarations."""
+    return {s.name: getattr(args, s.dest) for s in specs if getattr(args, s.dest) is not None}
 
 
 def check_out(folder: Path) -> None:

@@ -26,10 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
             if spec.group == group:
                 add_flag(section, spec)
     toy = t.add_argument_group("toy data (notebooks 01 and 02); unset values keep the seeds' defaults")
-    for flag, kind in LINE_FLAGS.items():
-        toy.add_argument(f"--line-{flag.replace('_', '-')}", type=kind, dest=f"line_{flag}")
-    for flag, (key, kind) in CIRCLES_FLAGS.items():
-        toy.add_argument(f"--circles-{flag}", type=kind, dest=f"circles_{key}")
+    for spec in (*LINE_FLAGS, *CIRCLES_FLAGS):  # declared in core/data/toy_settings.py
+        add_flag(toy, spec, unset_none=True)
     t.set_defaults(model=None)  # unset: the workflow's own (--image-folder: tinyvgg), _model_of()
     t.add_argument("--out", default="runs", help="where the run's own folder goes, with its last and "
                    "best checkpoints (default: ./runs)")

@@ -61,9 +61,7 @@ def _train(args, rank: int = 0) -> int:
         args.model = _model_of(args)
         task = get_spec(args.model).task
         config = config_from_args(args, task, log_interval_s=CURVE_EVERY_S,
-                                  line=given(args, "line_", LINE_FLAGS),
-                                  circles=given(args, "circles_",
-                                                 [k for k, _ in CIRCLES_FLAGS.values()]))
+                                  line=given(args, LINE_FLAGS), circles=given(args, CIRCLES_FLAGS))
         config.validate()
         if rank == 0:
             check_out(out_dir)

@@ -1,10 +1,15 @@
-"""The toy data sets of notebooks 01 and 02: a straight line and two circles."""
+"""The toy data sets of notebooks 01 and 02: a straight line and two circles. Their settings'
+defaults, ranges and checks are declared in core/data/toy_settings.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from core.data.toy_settings import CirclesData, LineData
+
+_LINE, _CIRCLES = LineData(), CirclesData()  # the declared defaults
 
 
 @dataclass
@@ -20,13 +25,12 @@ class ToyData:
                        self.test_x.to(device), self.test_y.to(device), self.source)
 
 
-def make_line(weight: float = 0.7, bias: float = 0.3, start: float = 0.0, end: float = 1.0,
-              step: float = 0.01, train_fraction: float = 0.8) -> ToyData:
-    """y = weight * X + bias on X = arange(start, end, step); the first part trains, the rest tests."""
-    if step <= 0 or end <= start:
-        raise ValueError("the line needs start < end and a positive step")
-    if not 0 < train_fraction < 1:
-        raise ValueError("train fraction must be between 0 and 1")
+def make_line(weight: float = _LINE.weight, bias: float = _LINE.bias, start: float = _LINE.start,
+              end: float = _LINE.end, step: float = _LINE.step,
+              train_fraction: float = _LINE.train_fraction) -> ToyData:
+    """y = weight * X + bias on X = arange(start, end, step); the first part trains, the rest tests.
+    ValueError (naming the flag) for settings the declarations do not allow."""
+    LineData(weight, bias, start, end, step, train_fraction).validate()
     x = torch.arange(start, end, step, dtype=torch.float32).unsqueeze(1)
     y = weight * x + bias
     split = int(train_fraction * len(x))
@@ -36,16 +40,15 @@ def make_line(weight: float = 0.7, bias: float = 0.3, start: float = 0.0, end: f
                    f"line y = {weight}x + {bias}, {len(x)} points")
 
 
-def make_circles(n_samples: int = 1000, noise: float = 0.03, factor: float = 0.8,
-                 seed: int = 42, test_fraction: float = 0.2) -> ToyData:
+def make_circles(n_samples: int = _CIRCLES.n_samples, noise: float = _CIRCLES.noise,
+                 factor: float = _CIRCLES.factor, seed: int = _CIRCLES.seed,
+                 test_fraction: float = 0.2) -> ToyData:
     """Two concentric circles as scikit-learn's make_circles draws them, split as train_test_split.
 
     Written out here (same algorithm and random stream) so TrainDesk does not need scikit-learn.
+    ValueError (naming the flag) for settings the declarations do not allow.
     """
-    if n_samples < 10:
-        raise ValueError("circles need at least 10 samples")
-    if not 0 < factor < 1:
-        raise ValueError("factor must be between 0 and 1")
+    CirclesData(n_samples, noise, factor, seed).validate()
     rng = np.random.RandomState(seed)
     n_out = n_samples // 2
     n_in = n_samples - n_out

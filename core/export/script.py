@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from string import Template
 
+from core.export.script_constants import constants_block
 from core.pictures.recipe import FASHION, InputRecipe
 from core.train import schedules
 from core.models_best import WIDTHS
@@ -178,19 +179,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 # The run's settings, as TrainDesk saved them in the checkpoint.
-SEED = $seed
-EPOCHS = $epochs  # --epochs changes it
-BATCH_SIZE = $batch_size
-HIDDEN_UNITS = $hidden_units
-LEARNING_RATE = $lr
-MOMENTUM = $momentum  # SGD only
-WEIGHT_DECAY = $weight_decay
-LR_SCHEDULE = "$schedule"  # constant (the notebooks'), step, cosine or onecycle: see lr_at()
-STEP_EPOCHS = $step_epochs  # "step": epochs between two x0.1 drops
-WARMUP_EPOCHS = $warmup_epochs  # raise the rate from 0 over this many epochs first
-LABEL_SMOOTHING = $label_smoothing  # training targets give this share to the other classes
-FLIP = $flip  # mirror each training image left to right at even odds
-SHIFT = $shift  # move each training image by up to this many pixels each way (zeros fill in)
+$constants
 CLASS_NAMES = $classes
 
 FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -408,16 +397,8 @@ def build_script(meta: dict, source: str, recipe: InputRecipe = FASHION) -> str:
     return TEMPLATE.substitute(
         class_name=class_name,
         version=__version__, source=_printable(source), notes=notes,
-        seed=int(config.seed), epochs=int(config.epochs), batch_size=int(config.batch_size),
-        hidden_units=int(meta["hidden_units"]), lr=repr(float(config.lr)),
-        momentum=repr(float(getattr(config, "momentum", 0.0))),
-        weight_decay=repr(float(config.weight_decay)),
-        schedule=getattr(config, "schedule", "constant"),
-        step_epochs=int(getattr(config, "step_epochs", 1)),
-        warmup_epochs=repr(float(getattr(config, "warmup_epochs", 0.0))),
+        constants=constants_block(config, hidden_units=int(meta["hidden_units"])),
         classes=_list_literal([str(c) for c in meta["classes"]]),
-        label_smoothing=repr(float(getattr(config, "label_smoothing", 0.0))),
-        flip=repr(bool(getattr(config, "flip", False))), shift=int(getattr(config, "shift", 0)),
         build=Template(BUILD.get(model_id, SEED_BUILD)).substitute(
             class_name=class_name, input_shape=INPUT_SHAPE[model_id]),
         to_input=to_input, model_class=model_class,

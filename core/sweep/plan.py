@@ -32,20 +32,20 @@ from core.config import TrainConfig
 from core.settings_spec import settings_of
 from core.data.system_memory import available_memory as _memory_available  # tests replace it
 
-# The settings a sweep can vary, in the order their combinations are made (the first varies slowest).
-SWEPT = ("lr", "batch_size", "hidden_units", "optimizer", "momentum", "weight_decay", "schedule")
-# Passed on unchanged to every run when given (None: `train`'s own default).
-PASSED = ("epochs", "seed", "device", "threads", "data_dir", "image_folder", "image_size",
-          "test_fraction", "split_seed")
-# How progress lines name the swept settings.
-SHORT = {"lr": "lr", "batch_size": "batch", "hidden_units": "hidden", "optimizer": "opt",
-         "momentum": "momentum", "weight_decay": "wd", "schedule": "schedule"}
+_DECLARED = settings_of(TrainConfig)
+# From the settings' declarations (core/config.py: sweep, short, sweep_pass):
+# the settings a sweep can vary, in the order their combinations are made (the first varies slowest);
+SWEPT = tuple(s.name for s in sorted((s for s in _DECLARED if s.sweep), key=lambda s: s.sweep))
+# those passed on unchanged to every run when given (None: `train`'s own default);
+PASSED = tuple(s.name for s in _DECLARED if s.sweep_pass)
+# how progress lines name the swept settings.
+SHORT = {s.name: s.short or s.name for s in _DECLARED if s.sweep}
 # Memory one training process needs, measured (peak RSS): fashion-v2 on the full Fashion-MNIST
 # ~1.0 GB (torch itself ~0.35 GB, the data set as float tensors ~0.2 GB, the rest the model's
 # activations); the toy models ~0.4 GB.
 PROCESS_MEMORY = {"fashion": 1.2e9, "line": 0.5e9, "circles": 0.5e9, "folder": 1.2e9}
 STOP_WAIT_S = 60.0  # after a stop, how long a run may take to save before it is killed
-_SETTINGS = {s.name: s for s in settings_of(TrainConfig)}
+_SETTINGS = {s.name: s for s in _DECLARED}
 
 
 def new_id() -> str:

@@ -1,5 +1,6 @@
-"""The widgets a setting gets in the setup panel (gui/training/setup_panel.py), from its
-declaration (core/settings_spec.py), and the signal each sends when the user changes it."""
+"""The widgets a setting gets in the setup panel (gui/training/setup_panel.py) and the toy data
+panels (gui/toy/data_panels.py), from its declaration (core/settings_spec.py), and the signal each
+sends when the user changes it."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QLabel,
@@ -42,12 +43,18 @@ def plain_widget(spec: Setting) -> QWidget:
             box.addItem(name, key)
         return box
     if spec.kind is int:
-        return spin_box(*spec.widget_bounds())
+        box = spin_box(*spec.widget_bounds())
+        if spec.step is not None:
+            box.setSingleStep(int(spec.step))
+        return box
     if spec.kind is float:
         box = CompactDoubleSpinBox()
         box.setDecimals(spec.decimals)
         box.setRange(*spec.widget_bounds())
-        box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        if spec.step is not None:  # a fixed arrow step (the toy data's), else one per decimal
+            box.setSingleStep(spec.step)
+        else:
+            box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
         return box
     return QLineEdit()
 

@@ -40,8 +40,8 @@ def load_experiment(settings: QSettings) -> dict:
         return {}
     try:
         value = json.loads(str(raw))
-    except ValueError:
-        return {}  # a hand-edited or older file: fall back to the defaults
+    except (ValueError, RecursionError):
+        return {}  # a hand-edited, damaged or older file: fall back to the defaults
     return value if isinstance(value, dict) else {}
 
 

@@ -91,7 +91,7 @@ class SweepDialog(QDialog):
         if self.settings is not None:
             try:
                 remembered = json.loads(str(self.settings.value(REMEMBERED) or "{}"))
-            except ValueError:
+            except (ValueError, RecursionError):  # a damaged file: start from the panel's values
                 remembered = {}
             if not isinstance(remembered, dict):
                 remembered = {}
@@ -104,7 +104,7 @@ class SweepDialog(QDialog):
         for key, box in (("random", self.random), ("parallel", self.parallel)):
             value = remembered.get(key)
             if isinstance(value, int) and not isinstance(value, bool):
-                box.setValue(value)
+                box.setValue(min(max(value, box.minimum()), box.maximum()))  # hand-edited: clamped
 
     def _model_changed(self) -> None:
         from core.models import get_spec

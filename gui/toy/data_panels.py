@@ -1,75 +1,61 @@
-"""The data settings of the two toy workflows, with the seed notebooks' values as defaults.
-
-The defaults are read from core.data.toy's own signatures, so the window, the CLI and the tests
-cannot drift apart.
-"""
+"""The data settings of the two toy workflows, one row per declared setting
+(core/data/toy_settings.py): its label, widget, range, step and help come from the declaration, so
+the window, the CLI and the tests cannot drift apart; remembered values are clamped into range."""
 from __future__ import annotations
 
-import inspect
-
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox
+from PySide6.QtWidgets import QFormLayout, QGroupBox
 
-from core.data.toy import make_circles, make_line
-
-
-def _defaults(fn) -> dict:
-    return {k: p.default for k, p in inspect.signature(fn).parameters.items()}
+from core.data.toy_settings import CirclesData, LineData
+from core.settings_spec import settings_of
+from gui.shared.setting_widgets import changed_signal, plain_widget
 
 
 class DataPanel(QGroupBox):
     """A form of numeric fields; `values()` gives the make_* keyword arguments."""
 
     changed = Signal()
-    MAKER = None
-    # field -> (label, minimum, maximum, step, decimals; 0 decimals means an integer field)
-    FIELDS: dict = {}
+    DATA: type = LineData  # the declarations' dataclass
 
     def __init__(self, title: str, parent=None):
         super().__init__(title, parent)
         form = QFormLayout(self)
-        defaults = _defaults(self.MAKER)
+        self.specs = {spec.name: spec for spec in settings_of(self.DATA)}
         self.fields = {}
-        for key, (label, lo, hi, step, decimals) in self.FIELDS.items():
-            box = QSpinBox() if decimals == 0 else QDoubleSpinBox()
-            if decimals:
-                box.setDecimals(decimals)
-            box.setRange(lo, hi)
-            box.setSingleStep(step)
-            box.setValue(defaults[key])
+        for name, spec in self.specs.items():
+            box = plain_widget(spec)
+            box.setValue(spec.default)
             box.setKeyboardTracking(False)  # one change when typing ends, not one per keystroke
-            box.valueChanged.connect(self.changed)
-            form.addRow(label, box)
-            self.fields[key] = box
-        self._defaults = {k: defaults[k] for k in self.FIELDS}
+            tip = f"{spec.help} ({spec.flag})"
+            box.setToolTip(tip[:1].upper() + tip[1:])
+            changed_signal(box).connect(self.changed)
+            form.addRow(spec.label, box)
+            self.fields[name] = box
 
     def values(self) -> dict:
         return {k: box.value() for k, box in self.fields.items()}
 
-    def set_values(self, values: dict) -> None:
-        for k, v in values.items():
-            self.fields[k].setValue(v)
+    def set_values(self, values) -> None:
+        """Every field from remembered values as far as it can hold them (converted, finite and
+        clamped into its range: a hand-edited seed of 3000000000 becomes the largest seed), the
+        rest at their defaults; a damaged file never stops the window."""
+        values = values if isinstance(values, dict) else {}
+        for name, spec in self.specs.items():
+            self.fields[name].setValue(spec.restore(values.get(name, spec.default), spec.default))
 
     def restore_defaults(self) -> None:
-        self.set_values(self._defaults)
+        self.set_values({})
 
 
 class LineDataPanel(DataPanel):
-    MAKER = staticmethod(make_line)
-    FIELDS = {"weight": ("Weight", -10, 10, 0.1, 3), "bias": ("Bias", -10, 10, 0.1, 3),
-              "start": ("From x", -10, 10, 0.5, 2), "end": ("To x", -10, 10, 0.5, 2),
-              "step": ("Step", 0.001, 1, 0.005, 3),
-              "train_fraction": ("Train fraction", 0.05, 0.95, 0.05, 2)}
+    DATA = LineData
 
     def __init__(self, parent=None):
         super().__init__("Straight line data", parent)
 
 
 class CirclesDataPanel(DataPanel):
-    MAKER = staticmethod(make_circles)
-    FIELDS = {"n_samples": ("Samples", 10, 20000, 100, 0), "noise": ("Noise", 0, 1, 0.01, 3),
-              "factor": ("Inner/outer radius", 0.05, 0.95, 0.05, 2),
-              "seed": ("Seed", 0, 2 ** 31 - 1, 1, 0)}
+    DATA = CirclesData
 
     def __init__(self, parent=None):
         super().__init__("Circles data", parent)

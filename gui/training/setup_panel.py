@@ -10,7 +10,7 @@ from core import workflows
 from core.config import DEVICE_NAMES, WORKFLOWS, TrainConfig
 from core.settings_spec import BOXES, Setting, settings_of
 from gui.shared.narrow_fields import let_fields_narrow
-from gui.training.setting_widgets import changed_signal, note_label, plain_widget
+from gui.shared.setting_widgets import changed_signal, note_label, plain_widget
 
 LOADING = "loading…"
 # Panel attributes the window and the tests know by another name than the setting's.
@@ -208,6 +208,8 @@ class SetupPanel(QWidget):
 
     @staticmethod
     def _set_combo(combo: QComboBox, key) -> None:
+        if not isinstance(key, str):  # every choice is text; a damaged file may hold anything
+            return
         i = combo.findData(key)
         if i >= 0:
             combo.setCurrentIndex(i)
@@ -360,8 +362,8 @@ class SetupPanel(QWidget):
 
     # -- the toy workflows' data and an image folder's contents -----------------------------------
     def _add_toy_data(self) -> None:
-        """The line's and the circles' data forms (notebooks 01, 02). Made once core is in: their
-        defaults are read from core.data.toy, which imports torch."""
+        """The line's and the circles' data forms (notebooks 01, 02), made once core is in (the
+        window's first paint waits for nothing it does not show)."""
         if self.toy_data:
             return
         from gui.toy.data_panels import CirclesDataPanel, LineDataPanel
@@ -375,13 +377,10 @@ class SetupPanel(QWidget):
         self._update_enabled()
 
     def _restore_toy(self) -> None:
-        """Remembered toy data, as far as it is numbers the forms can hold (hand-edited files)."""
+        """Remembered toy data, converted and clamped by the forms (hand-edited files)."""
         for task, panel in self.toy_data.items():
-            values = self._saved_toy.get(task) or {}
             panel.blockSignals(True)
-            panel.set_values({k: v for k, v in values.items() if k in panel.fields
-                              and isinstance(v, (int, float)) and not isinstance(v, bool)
-                              and v == v})  # NaN != NaN
+            panel.set_values(self._saved_toy.get(task) or {})
             panel.blockSignals(False)
 
     def want_folder(self) -> None:
