@@ -185,6 +185,9 @@ class MainWindow(RunReports, DataSources, QMainWindow):
             text, classes))
         s.run_ended.connect(self._after_run)
         self.tool_tabs.continue_requested.connect(self.continue_run)
+        # read in the background: said where it is seen, and kept in the log
+        self.tool_tabs.history_problem_found.connect(lambda text: (self.log(text),
+                                                                   self.message.show_info(text)))
 
     # -- construction ----------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -373,9 +376,6 @@ class MainWindow(RunReports, DataSources, QMainWindow):
             if self.plots is None:
                 self._build_plots()
             self.tool_tabs.build()  # torch is imported now, so building these is quick
-            if self.tool_tabs.history_problem:  # said where it is seen, and kept in the log
-                self.log(self.tool_tabs.history_problem)
-                self.message.show_info(self.tool_tabs.history_problem)
         if self.phase == LOADING:
             if self.panel.task() == "fashion":
                 self.status.busy("Loading Fashion-MNIST…")

@@ -6,11 +6,13 @@ Continue asks how many epochs in all and asks the window to train on from the ch
 store is read and written on a JobRunner thread (a busy database waits there, not in the window);
 a damaged history's one-line note shows on the message line and the rest keeps working.
 
-Signals: open_requested(RunRow, checkpoint path), continue_requested(checkpoint path, epochs).
+Signals: open_requested(RunRow, checkpoint path), continue_requested(checkpoint path, epochs),
+listed(every RunRow, after each read), history_problem(one line).
 Keys: Enter opens, F2 renames, Delete deletes (after asking), Ctrl+F goes to the filter.
 """
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Optional
@@ -25,10 +27,9 @@ from core.runs.store import RunStore
 from gui.evaluate.comparison import ComparisonView
 from gui.evaluate.widgets import StateStack
 from gui.jobs import JobRunner
-from gui.runs import run_dialogs
+from gui.runs import run_dialogs, run_jobs
 from gui.runs.run_curves import RunCurves
 from gui.runs.runs_csv import TOOLTIP as CSV_TOOLTIP
-from gui.runs.runs_csv import write_csv
 from gui.runs.runs_table import RunsTable
 from gui.shared.elided_label import ElidedLabel
 
@@ -39,10 +40,17 @@ NO_SELECTION = "Select runs in the table to compare them."
 
 def is_image_run(row) -> bool:
     """A run of an image workflow (Fashion-MNIST or an image folder): what Evaluate and Draw take."""
+    models, image = _models()
+    return (row.model_id if row.model_id in models else str(row.config.get("model", ""))) in image
+
+
+@functools.cache
+def _models() -> tuple[frozenset, frozenset]:
+    """Every model's id, and those of image workflows (a set: a history of 10,000 runs is sorted
+    at start-up, so each look-up counts); unknown models are not image models."""
     from core import workflows
     from core.models import MODELS
-    spec = MODELS.get(row.model_id) or MODELS.get(str(row.config.get("model", "")))
-    return spec is not None and spec.task in workflows.IMAGE_WORKFLOWS  # unknown models: no
+    return frozenset(MODELS), frozenset(m for m, s in MODELS.items() if s.task in workflows.IMAGE_WORKFLOWS)
 
 
 def can_continue(row) -> bool:
@@ -61,40 +69,12 @@ def files_of(row) -> list[Path]:
     return files
 
 
-# -- the jobs (run in the runner's thread; the store opens a connection per call) ---------------
-def read_runs(job, store: RunStore):
-    return store.runs(), store.problem
-
-
-def read_curves(job, store: RunStore, run_ids: list[str]) -> dict:
-    out = {}
-    for run_id in run_ids:
-        job.check()
-        out[run_id] = (store.curve(run_id), store.epochs(run_id))
-    return out
-
-
-def delete_runs(job, store: RunStore, run_ids: list[str]) -> tuple[int, list[Path]]:
-    removed = []
-    for run_id in run_ids:
-        removed += store.delete(run_id)
-    return len(run_ids), removed
-
-
-def export_csv(job, store: RunStore, rows: list, path: str) -> Path:
-    return write_csv(path, [(row, store.epochs(row.run_id)) for row in rows])
-
-
-def export_checkpoint(job, checkpoint: str, fmt: str, target: str):
-    """core.export.formats's check-then-write export of one checkpoint (an ExportReport)."""
-    from core.export.formats import export
-    return export(checkpoint, fmt, target, progress=job.progress)
-
-
 class RunsPanel(QWidget):
     open_requested = Signal(object, str)    # RunRow, the checkpoint to load (last or best)
     continue_requested = Signal(str, int)   # checkpoint path, epochs in all
     runs_deleted = Signal(list)             # the run ids just deleted, files and all
+    listed = Signal(list)                   # every run, each time the history has been read
+    history_problem = Signal(str)           # why the history (or some of it) could not be read
 
     def __init__(self, store: Optional[RunStore] = None, parent=None):
         super().__init__(parent)
@@ -191,7 +171,7 @@ class RunsPanel(QWidget):
     # -- reading --------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Read the runs again (in the background); the selection is kept."""
-        self.jobs.submit(read_runs, self.store, tag=("refresh",), coalesce="refresh")
+        self.jobs.submit(run_jobs.read_runs, self.store, tag=("refresh",), coalesce="refresh")
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -218,8 +198,10 @@ class RunsPanel(QWidget):
             self.rows, self.problem = value
             self._curves.clear()  # a run still training has more by now
             self.table.set_rows(self.rows)
+            self.listed.emit(self.rows)
             if self.problem:
                 self.show_message(self.problem)
+                self.history_problem.emit(self.problem)
             elif not self.rows:
                 self.show_message("No runs yet. Each training run, from the window or the command "
                                   "line, is listed here.")
@@ -246,6 +228,8 @@ class RunsPanel(QWidget):
                 "delete": "Not deleted", "csv": "The CSV was not saved",
                 "export": "Not exported", "rename": "Not renamed", "note": "The note was not saved"}
         self.show_message(f"{what.get(tag[0], 'Failed')}: {error.message}")
+        if tag[0] == "refresh":
+            self.history_problem.emit(f"{what['refresh']}: {error.message}")
         if tag[0] in ("delete", "rename", "note"):
             self.refresh()  # show what the store holds now
 
@@ -259,7 +243,7 @@ class RunsPanel(QWidget):
             self.compare_state.show_message(NO_SELECTION)
         missing = [r.run_id for r in selected if r.run_id not in self._curves]
         if missing:
-            self.jobs.submit(read_curves, self.store, missing, tag=("curves",), coalesce="curves")
+            self.jobs.submit(run_jobs.read_curves, self.store, missing, tag=("curves",), coalesce="curves")
         self._draw_curves()
         self._update()
 
@@ -337,7 +321,7 @@ class RunsPanel(QWidget):
             return
         files = [f for r in rows for f in files_of(r)]
         if run_dialogs.confirm_delete(self, rows, files):
-            self.jobs.submit(delete_runs, self.store, [r.run_id for r in rows],
+            self.jobs.submit(run_jobs.delete_runs, self.store, [r.run_id for r in rows],
                              tag=("delete", tuple(r.run_id for r in rows)))
 
     def export_selection(self) -> None:
@@ -346,7 +330,7 @@ class RunsPanel(QWidget):
             return
         path = run_dialogs.ask_csv_path(self, len(rows))
         if path:
-            self.jobs.submit(export_csv, self.store, rows, path, tag=("csv",))
+            self.jobs.submit(run_jobs.export_csv, self.store, rows, path, tag=("csv",))
 
     def export_run(self) -> None:
         row = self.table.current_row()
@@ -356,7 +340,7 @@ class RunsPanel(QWidget):
         if choice is not None:
             checkpoint, fmt, target = choice
             self.show_message(f"Exporting {Path(checkpoint).name} as {fmt}\u2026")
-            self.jobs.submit(export_checkpoint, checkpoint, fmt, target, tag=("export",))
+            self.jobs.submit(run_jobs.export_checkpoint, checkpoint, fmt, target, tag=("export",))
 
 
 def _details(row, selected: int) -> str:
