@@ -14,7 +14,9 @@ a process of its own, at most --parallel at once. Each run is kept in the run hi
 the sweep's id (`main.py runs --json` shows it under "sweep"), with its own folder under --out.
 Every value is checked before anything starts. A run that fails is reported and the others go on.
 Ctrl+C (or SIGTERM, SIGHUP) stops the sweep: no new run starts, and each running one finishes its
-batch, saves and stops; a second one ends the sweep and its runs at once.
+batch, saves and stops; signals within a second of it are the same stop, and one that comes
+later ends the sweep and its runs at once. A sweep killed outright (kill -9) still has its runs
+stop, save and be recorded: on Linux each gets SIGTERM when the sweep dies.
 
 stdout, JSON lines: first {"plan": {"id", "runs": [each run's values], "parallel", "threads", ...}},
 then one {"run": {"index", <the swept values>, "run_id", "status", "model_acc", "model_loss",
@@ -75,7 +77,8 @@ def run(args) -> int:
     from pathlib import Path
 
     from core.cli.common import Failure, check_out, emit, say, StopOnSignal
-    from core.sweep.plan import SweepRun, make_plan, parse_list
+    from core.sweep.plan import make_plan, parse_list
+    from core.sweep.supervise import SweepRun
 
     lists = {name: parse_list(name, getattr(args, name)) for name in SWEPT
              if getattr(args, name) is not None}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.sweep import plan as sweep
+from core.sweep.supervise import SweepRun
 from core.cli.dispatch import main
 from core.runs.store import RunStore
 
@@ -207,7 +208,7 @@ def test_at_most_k_at_once_each_told_its_sweep_threads_and_gpu(tmp_path, monkeyp
                            out=str(tmp_path / "runs"))
     plan.gpus = 2  # as on a machine with two GPUs: each run sees one
     emitted, said = [], []
-    run = sweep.SweepRun(plan, command=[sys.executable, str(fake)], emit=emitted.append,
+    run = SweepRun(plan, command=[sys.executable, str(fake)], emit=emitted.append,
                          say=said.append, env={**os.environ, "FAKE_LOG": str(log)})
     summary = run.run()
     assert summary["failed"] == 1 and len(summary["runs"]) == 7
