@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 
 
@@ -25,3 +25,18 @@ def save_csv(table, path: str | Path) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(table.cells())
     return path
+
+
+def save_csvs(tables: dict, path: str | Path) -> list[Path]:
+    """The first of `tables` (name -> something with cells()) to `path`, any others beside it as
+    <stem>-<name>.csv."""
+    path = Path(path)
+    return [save_csv(table, path if i == 0 else path.with_name(f"{path.stem}-{name}.csv"))
+            for i, (name, table) in enumerate(tables.items())]
+
+
+def ask_and_save(parent: QWidget, title: str, suggested: str, kinds: str, save) -> None:
+    """Ask where to save (a file dialog), then `save(path)`; nothing if the user cancels."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, kinds)
+    if path:
+        save(path)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QProgressBar, QPushButton,
+from PySide6.QtWidgets import (QHBoxLayout, QProgressBar, QPushButton,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from core.evaluation.report import EvalReport
@@ -388,21 +388,12 @@ class EvaluationPanel(QWidget):
 
     def export_csv(self, path) -> list[Path]:
         """The current tab's first table to `path`, any others beside it as <stem>-<name>.csv."""
-        path = Path(path)
-        out = []
-        for i, (name, table) in enumerate(self._tables().items()):
-            target = path if i == 0 else path.with_name(f"{path.stem}-{name}.csv")
-            out.append(export.save_csv(table, target))
-        return out
+        return export.save_csvs(self._tables(), path)
 
     def _ask_png(self) -> None:
         name = self.tabs.tabText(self.tabs.currentIndex()).lower().replace(" ", "-")
-        path, _ = QFileDialog.getSaveFileName(self, "Save view as PNG", f"{name}.png", "PNG images (*.png)")
-        if path:
-            self.export_png(path)
+        export.ask_and_save(self, "Save view as PNG", f"{name}.png", "PNG images (*.png)", self.export_png)
 
     def _ask_csv(self) -> None:
         name = next(iter(self._tables()), "table")
-        path, _ = QFileDialog.getSaveFileName(self, "Save table as CSV", f"{name}.csv", "CSV files (*.csv)")
-        if path:
-            self.export_csv(path)
+        export.ask_and_save(self, "Save table as CSV", f"{name}.csv", "CSV files (*.csv)", self.export_csv)
