@@ -117,6 +117,7 @@ class ComparisonView(QWidget):
         self.records: list = []
         self.table = RecordsTable()
         self._quiet = False  # True while the view itself changes the selection
+        self._drawn: list = []  # what the bars show
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.chart, item = still_plot()  # first run on top, as in the table
         item.setLabel("bottom", "test accuracy (%)")
@@ -171,9 +172,16 @@ class ComparisonView(QWidget):
         """Bars for the latest MAX_BARS runs (and the selected one): readable, and a history of
         a thousand runs costs a few dozen labels, not a thousand."""
         item = self.chart.getPlotItem()
-        current = self.current_run()
+        selected = self.table.selectionModel().selectedRows()
+        picked = selected[0].row() if selected else None
+        current = self.records[picked].run_id if selected else None
         first = max(0, len(self.records) - MAX_BARS)
-        shown = [(i, r) for i, r in enumerate(self.records) if i >= first or r.run_id == current]
+        rows = sorted({*range(first, len(self.records)), *([picked] if selected else [])})
+        shown = [(i, self.records[i]) for i in rows]
+        drawn = [(i, r.run_id, r.model_name, r.model_acc) for i, r in shown] + [current]
+        if drawn == self._drawn:
+            return  # as drawn already (the panel selects right after listing, for one)
+        self._drawn = drawn
         n = len(shown)
         acc = np.array([r.model_acc or 0.0 for _, r in shown], dtype=float)
         brushes = [BAR_SELECTED if r.run_id == current else BAR for _, r in shown]
