@@ -174,6 +174,7 @@ class RecordedRun:
 
     def reopen(self) -> None:
         """The same run trains on (the window's "+1 epoch"): it is running again."""
+        self.failed_write = None  # its checkpoints are tried again (the disk may be back)
         if self.store is not None:
             self._store(lambda s: s.reopen(self.run_id))
 
@@ -213,13 +214,16 @@ class RecordedRun:
         return result
 
     def _failed_result(self, result: RunResult) -> RunResult:
-        """The run as it ended after a failed write: its figures are the checkpoint's on disk."""
-        kept = self.on_disk or {}
+        """The run as it ended after a failed write. Its figures are those of the checkpoint on
+        disk, so that a checkpoint and the figures beside it always agree; with none on disk,
+        those of its last epoch (nothing then carries them)."""
         error = self.failed_write if not result.error else f"{result.error} {self.failed_write}"
-        return dataclasses.replace(
-            result, status="failed", stopped=False, error=error, checkpoint=None,
-            model_loss=kept.get("model_loss"), model_acc=kept.get("model_acc"),
-            extra={**result.extra, "checkpoint_on_disk": self.on_disk})
+        result = dataclasses.replace(result, status="failed", stopped=False, error=error,
+                                     checkpoint=None,
+                                     extra={**result.extra, "checkpoint_on_disk": self.on_disk})
+        if self.on_disk is not None:
+            result.model_loss, result.model_acc = self.on_disk["model_loss"], self.on_disk["model_acc"]
+        return result
 
     # -- helpers ----------------------------------------------------------------------------------
     def _take_curve(self) -> list[dict]:

@@ -79,6 +79,8 @@ class RunStore:
             with self._creating():
                 self._create_or_set_aside()
         except (OSError, StoreError) as e:  # no folder, no lock, no journal: maybe still readable
+            if isinstance(e, StoreError) and not hasattr(e, "why"):
+                raise  # damaged, and it could not be set aside: not to be read as it is
             why = readonly.why(self.path, getattr(e, "why", None) or reason(e))
             if not readonly.usable(self.path, BUSY_TIMEOUT_MS / 1000):
                 raise StoreError(f"the run history {self.path} cannot be used ({why})") from None

@@ -34,8 +34,10 @@ def test_a_full_disk_while_saving_says_so_and_keeps_what_was_there(tiny_disk, tm
                           "--epochs", "1", "--out", str(tiny_disk)], env=env, capture_output=True,
                          text=True, timeout=600)
     assert out.returncode == 1
-    assert "could not write the checkpoint" in out.stderr and "No space left" in out.stderr
+    assert "could not write the checkpoint" in out.stderr.lower() and "No space left" in out.stderr
+    assert "Saved" not in out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])["result"]
+    assert result["status"] == "failed" and "no checkpoint of this run is on disk" in result["error"]
     assert result["checkpoint"] is None and result["model_acc"] > 70  # the figures still reported
     assert previous.read_bytes() == b"an earlier checkpoint"
     # Besides what was there, only the run's own folder: what the run was, no checkpoint, no
