@@ -122,7 +122,7 @@ class ToolTabs(QObject):
     def epoch_weights(self, weights) -> None:
         if self.built:
             self.evaluation.update_live(weights.model_name, model_from_weights(weights),
-                                        classes=weights.classes)
+                                        classes=weights.classes, recipe=weights.recipe)
 
     @Slot(object)
     def run_saved(self, row) -> None:
@@ -144,6 +144,7 @@ class ToolTabs(QObject):
         why it could not be loaded (one line), or None. `opened`: the user asked for this run, so it
         is selected in both tabs, and a checkpoint that cannot be loaded changes nothing."""
         from core import checkpoint
+        from core.pictures.recipe import InputRecipe
 
         try:
             if not path:
@@ -156,11 +157,13 @@ class ToolTabs(QObject):
         entry = self.evaluation.entries.get(row.run_id)
         if entry is None:
             self.evaluation.add_run(row, ckpt.model if ckpt else None,
-                                    ckpt.meta.get("classes") if ckpt else None)
+                                    ckpt.meta.get("classes") if ckpt else None,
+                                    InputRecipe.from_meta(ckpt.meta) if ckpt else None)
         else:  # listed already (from the history, opened before, or trained on by +1 epoch)
             if ckpt is not None:
                 entry.model, entry.report = copy.deepcopy(ckpt.model), None
                 entry.classes = tuple(ckpt.meta.get("classes") or ()) or None
+                entry.recipe = InputRecipe.from_meta(ckpt.meta)  # checked as it loaded
             if not opened:  # the same run with more epochs: its figures in the comparison too
                 entry.record = row
                 entry.title = f"{row.model_name} ({row.epochs} epochs, {row.created})"  # as listed

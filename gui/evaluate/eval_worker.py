@@ -35,7 +35,7 @@ class DataMismatch(Exception):
     """The model was not trained on this data set (its classes or its pictures differ)."""
 
 
-def _check(model, model_classes, req: Request) -> None:
+def _check(model, model_classes, req: Request, recipe) -> None:
     """Refuse, in words, a model that cannot be scored on these images: other class names, another
     number of outputs, or pictures of another shape. One image is enough to tell."""
     from core.evaluation.evaluate import image_logits
@@ -46,8 +46,8 @@ def _check(model, model_classes, req: Request) -> None:
         return
     device = next(model.parameters()).device
     try:
-        outputs = image_logits(model, req.images[:1], device).shape[1]
-    except RuntimeError as e:  # the layers do not fit the pictures: built for another size
+        outputs = image_logits(model, req.images[:1], device, recipe).shape[1]
+    except (RuntimeError, ValueError) as e:  # the layers (or its recipe) do not fit the pictures
         shape = "x".join(str(v) for v in req.images.shape[1:])
         raise DataMismatch(f"it does not take this data set's {shape} pictures "
                            f"({str(e).splitlines()[0][:120]})") from None
@@ -68,7 +68,7 @@ def evaluate(job, req: Request):
         ckpt = load(req.checkpoint)  # its recipe was checked as it loaded
         model, model_classes = ckpt.model, ckpt.meta.get("classes")
         recipe = InputRecipe.from_meta(ckpt.meta)
-    _check(model, model_classes, req)
+    _check(model, model_classes, req, recipe)
 
     def step(done: int, total: int) -> bool:
         job.progress((done, total))

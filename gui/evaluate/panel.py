@@ -57,6 +57,7 @@ class Entry:
     data: Optional[DataSet] = None    # the data set its report is (being) made on
     waiting: Optional[str] = None     # the key of its data set while that is being read
     classes: Optional[tuple] = None   # the model's own class names, when known (the live model)
+    recipe: Optional[object] = None   # its core.pictures.recipe.InputRecipe, when known (as classes)
 
 
 class EvaluationPanel(QWidget):
@@ -142,16 +143,16 @@ class EvaluationPanel(QWidget):
         ds = self._shown_data()
         return ds.images if ds is not None else None
 
-    def add_run(self, record, model=None, classes=None) -> None:
-        """`classes`: the model's own class names (its checkpoint's), checked against the data's."""
+    def add_run(self, record, model=None, classes=None, recipe=None) -> None:
+        """`classes`, `recipe`: the model's class names (checked against the data's) and input recipe."""
         live = self.entries.pop(LIVE + record.model_name, None)  # the live copy became this run
         if live is not None and live.data is not None and live.data.config is None \
                 and live.data.task == task_of(record) == "folder":
             live.data.config = config_of(record) or None  # now known: which folder and split
         self.add_runs([record])
         if model is not None:
-            self.entries[record.run_id].model = copy.deepcopy(model)
-            self.entries[record.run_id].classes = tuple(classes) if classes else None
+            entry = self.entries[record.run_id]
+            entry.model, entry.classes, entry.recipe = copy.deepcopy(model), tuple(classes or ()) or None, recipe
 
     def add_runs(self, records: list, history: bool = False) -> None:
         """List runs (the saved history at start-up): one table fill and one selection for all of
@@ -186,14 +187,14 @@ class EvaluationPanel(QWidget):
             live = [key for key in self.entries if key.startswith(LIVE)]
             self._select(live[-1] if live else None)
 
-    def update_live(self, model_name: str, model, classes=None) -> None:
+    def update_live(self, model_name: str, model, classes=None, recipe=None) -> None:
         key = LIVE + model_name
         old = self.entries.get(key)
         # copied here, on the UI thread, at call time: the training thread may step the original
         self.entries[key] = Entry(model_name, f"{model_name} (training, updated each epoch)",
                                   model=copy.deepcopy(model), report=old.report if old else None,
                                   data=old.data if old else None,
-                                  classes=tuple(classes) if classes else None)
+                                  classes=tuple(classes) if classes else None, recipe=recipe)
         # follow the training unless the user is looking at a finished run
         if self.current is None or self.current.startswith(LIVE) or self.current not in self.entries:
             self._select(key, fresh=True)
@@ -261,7 +262,7 @@ class EvaluationPanel(QWidget):
         entry.waiting, entry.data = None, ds
         self.evaluator.submit(Request(key, entry.model, entry.record.checkpoint if entry.record else None,
                                       ds.data.test_x, ds.data.test_y, ds.classes, data=ds,
-                                      model_classes=entry.classes))
+                                      model_classes=entry.classes, recipe=entry.recipe))
         self.progress.setRange(0, 0)  # busy until the first chunk reports a count
 
     def _on_data_read(self, key: str, ds: DataSet) -> None:

@@ -1,6 +1,7 @@
-"""The Draw tab reads pictures by each model's input recipe, mean and std included: real runs
-trained with a per-channel mean and std (tests/core/recipe_fixture.py), their real checkpoints,
-a real canvas. Each model gets the input its training path would have made of the picture."""
+"""The Draw and Evaluate tabs read pictures by each model's input recipe, mean and std included:
+real runs trained with a per-channel mean and std (tests/core/recipe_fixture.py), their real
+checkpoints, a real canvas and evaluation panel. Each model gets the input its training path would
+have made of the picture."""
 import numpy as np
 import pytest
 import torch
@@ -10,7 +11,10 @@ from canvas_helpers import make_panel, wait_for_revision
 from core.checkpoint import load
 from core.evaluation.evaluate import predict_image
 from core.pictures.recipe import InputRecipe
+from core.data.fashion_mnist import FashionData
+from core.runs.row import RunRow
 from gui.draw.predict_worker import Models, Picture
+from gui.evaluate.panel import LIVE, EvaluationPanel
 from gui.jobs import running_threads
 from test_canvas_files import drop
 from tests.core.recipe_fixture import (FASHION_MEAN, FASHION_STD, fashion_recipe_run,
@@ -76,3 +80,41 @@ def test_the_draw_tabs_input_is_the_training_input(runs, tmp_path):
     fashion_recipe = InputRecipe.from_meta(load(fashion_path).meta)
     seen, model_input = Models()._input(Picture(2, x28, ink, None), fashion_recipe, x28)
     assert seen is x28 and np.array_equal(model_input, fashion_trainer.inputs(item)[0].numpy())
+
+
+def _folder_data(trainer) -> FashionData:
+    d = trainer.data.to("cpu")
+    return FashionData(d.train_x, d.train_y, d.test_x, d.test_y, d.source, tuple(d.classes))
+
+
+def test_the_evaluate_tab_scores_with_the_recipe(qtbot, runs):
+    folder_trainer, folder_path = runs[:2]
+    panel = EvaluationPanel(seed=0)
+    qtbot.addWidget(panel)
+    try:
+        panel.set_data(_folder_data(folder_trainer), workflow="folder")
+        expected = torch.softmax(folder_trainer.model(folder_trainer.inputs(folder_trainer.data.test_x.cpu())),
+                                 1).detach().numpy()
+        # the live model (as the window hands it over each epoch: with the run's recipe)
+        panel.update_live("TinyVGG", folder_trainer.model, classes=folder_trainer.classes,
+                          recipe=folder_trainer.input_recipe)
+        panel.select_run(LIVE + "TinyVGG")
+        live = _report(qtbot, panel)
+        np.testing.assert_allclose(live.probs, expected, atol=1e-6)
+        # the saved run, its model read from its checkpoint by the evaluation thread
+        t = folder_trainer
+        row = RunRow("recipe-run", t.config.model, t.spec.class_name, 0.0, 0.0, 1.0, len(t.history), "cpu",
+                     t.config.optimizer, t.config.lr, t.config.batch_size, str(folder_path),
+                     "2026-12-06 08:00:00", config=t.config.to_dict())
+        panel.add_run(row, None)
+        np.testing.assert_allclose(_report(qtbot, panel).probs, expected, atol=1e-6)
+    finally:
+        panel.shutdown()
+
+
+def _report(qtbot, panel):
+    qtbot.waitUntil(lambda: not panel.busy and (panel.entries[panel.current].report is not None
+                                                or panel.entries[panel.current].error), timeout=60_000)
+    entry = panel.entries[panel.current]
+    assert entry.error is None, entry.error
+    return entry.report
