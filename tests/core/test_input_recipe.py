@@ -1,7 +1,7 @@
 """One input recipe (core/pictures/recipe.py) through every path: real runs whose recipe has a
 per-channel mean and std (an image folder of real Fashion-MNIST items as colour PNGs, and
 Fashion-MNIST itself with mean 0.286 and std 0.353) train, evaluate, predict and export with the
-same model input, number for number. The Draw tab's side is in tests/gui/test_draw_recipe.py."""
+same model input, number for number. The Draw and Evaluate tabs are in tests/gui/test_recipe_tabs.py."""
 import warnings
 
 import numpy as np
