@@ -2,9 +2,7 @@
 its own settings (each an ordinary run in the history), one JSON object per line."""
 from __future__ import annotations
 
-import json
 import math
-import sys
 from dataclasses import asdict
 
 COMMAND = "replay"
@@ -32,13 +30,10 @@ def _clean(obj):
 def run(args) -> int:
     from pathlib import Path
 
-    from core.cli.common import StopOnSignal, check_out
+    from core.cli.common import StopOnSignal, check_out, emit, say
     from core.config import EpochResult
     from core.train.replay import replay
     from core.train.trainer import Control
-
-    def say(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
 
     out = Path(args.out)
     check_out(out)
@@ -61,7 +56,7 @@ def run(args) -> int:
             elif "step" in row:
                 say(f"Step {row['step']}/{row['of']}: {row['title']}. {row['caption']}")
             stopped = stopped or bool(row.get("stopped"))
-            print(json.dumps(_clean(row)), flush=True)
+            emit(_clean(row))  # never fails on a closed stdout: the replay goes on and is kept
     if signals.signum is not None:
         return 128 + signals.signum
     return 1 if stopped else 0
