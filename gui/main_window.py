@@ -84,7 +84,7 @@ class MainWindow(RunReports, DataSources, QMainWindow):
         self.tab_widget = QTabWidget()
         self.tab_widget.setDocumentMode(True)
         self.tab_widget.addTab(self.plot_area, "&Training")
-        self.tool_tabs = ToolTabs(self.tab_widget)
+        self.tool_tabs = ToolTabs(self.tab_widget, self.session)
         self.setAcceptDrops(True)  # an image dropped anywhere goes to the drawing canvas
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(self.tab_widget)

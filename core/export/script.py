@@ -4,7 +4,7 @@ the run again from the Fashion-MNIST files, with no TrainDesk installed.
 
 It follows the notebook step for step so that it gives the run TrainDesk gives: torch.manual_seed,
 build the model, seed again, then shuffled DataLoaders; TrainDesk's batch order reproduces exactly
-that (core/train/trainer.py, notebook_order). Its lr_at() is core/train/schedules.py's formula, copied; the
+that (core/train/sampling.py, notebook_order). Its lr_at() is core/train/schedules.py's formula, copied; the
 tests check that both give the same rates, and that the class here loads the checkpoint's weights
 and gives TrainDesk's logits (core/export/formats.py checks that again on every export).
 """
