@@ -166,8 +166,8 @@ class MetricsReader:
                 start = len(data) if nl < 0 else nl + 1
                 self._discard = nl < 0
             whole = max(data.rfind(b"\n") + 1, start)  # a half-written last line waits
-            for raw in data[start:whole].split(b"\n")[:-1] if whole > start else ():
-                self._take(raw, rows)
+            if whole > start:
+                self._take_lines(data, start, whole, rows)
             self._offset += whole
             data = data[whole:]
             if len(data) > MAX_LINE:  # a "line" that never ends: skip it, never hold it
@@ -175,6 +175,12 @@ class MetricsReader:
                 self._offset += len(data)
                 data, self._discard = b"", True
         return rows
+
+    def _take_lines(self, data: bytes, start: int, end: int, rows: list) -> None:
+        """The whole lines of data[start:end]; data[0] lies at the file offset `_offset`
+        (core/runs/metrics_digest.py reads them its own way)."""
+        for raw in data[start:end].split(b"\n")[:-1]:
+            self._take(raw, rows)
 
     def _take(self, raw: bytes, rows: list) -> None:
         s = self.state

@@ -1,13 +1,15 @@
 """FollowPanel: the Follow tab, one run folder another process writes (a `main.py train` in a
 terminal, a torchrun job, a run on a server synced over), shown as it goes.
 
-A QTimer polls the folder (core.runs.folder.MetricsReader reads only what was appended, whole lines
-only): the header says what the run is and how far it got, the curves (gui/runs/run_curves.py)
-and the comparison (one row per finished epoch, gui/evaluate/comparison.py) redraw when lines
-land, and each new last.safetensors goes to the Evaluate and Draw tabs through `load(row, path)`
-(ToolTabs.show_run). A folder that vanishes is said to be gone, with what was shown kept; when it
-comes back it is picked up again. Nothing here blocks: a poll reads a few appended bytes and, now
-and then, a checkpoint of some kB.
+A QTimer asks for what was appended; gui/follow/folder_reading.py reads it in a thread of its own,
+whole lines only, keeping a sample of the rows (core/runs/metrics_digest.py: a few thousand points
+per curve, however long the run), and hands back a Digest: the header says what the run is and
+how far it got, the curves (gui/runs/run_curves.py) and the comparison (one row per finished
+epoch kept, gui/evaluate/comparison.py) redraw when lines land, and each new last.safetensors goes
+to the Evaluate and Draw tabs through `load(row, path)` (ToolTabs.show_run). A folder that
+vanishes is said to be gone, with what was shown kept; when it comes back it is picked up again.
+Nothing here blocks: a 300 MB metrics file is read in the thread while the window goes on (its
+first slice here), and a checkpoint of some kB is read now and then.
 """
 from __future__ import annotations
 
@@ -20,12 +22,14 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QPushButton, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from core import workflows
-from core.runs.folder import METRICS, MetricsReader, is_run_folder
+from core.runs.folder import METRICS, is_run_folder
+from core.runs.metrics_digest import Digest
 from gui.evaluate.comparison import ComparisonView
 from gui.evaluate.widgets import StateStack
 from gui.follow import run_summary
 from gui.follow.checkpoint_watch import CheckpointWatch
 from gui.follow.folder_dialog import ask_run_folder
+from gui.follow.folder_reading import FolderReading
 from gui.runs.run_curves import RunCurves
 from gui.shared.elided_label import ElidedLabel
 
@@ -37,10 +41,12 @@ EMPTY = ("Follow a run that another process writes \u2014 a `main.py train` in a
          "metrics.jsonl).")
 NO_POINTS = "No curve yet: it starts with the run's first batches."
 NO_EPOCHS = "Each finished epoch's test figures appear here."
-STATUS_COLORS = {"running": "#1f6fc5", "waiting": "#1f6fc5", "finished": "#1a7f37",
+STATUS_COLORS = {"running": "#1f6fc5", "waiting": "#1f6fc5", "reading": "#1f6fc5", "finished": "#1a7f37",
                  "stopped": "#9a6700", "no": "#cf222e", "failed": "#cf222e"}
 NOT_IMAGES = ("This run trains a line or circles model: only Fashion-MNIST runs go to the Evaluate "
               "and Draw tabs.")
+COMPARE_AFTER_MS = 40  # the comparison is redrawn this long after the curves
+CATCHING_UP_S = 1.0    # while a big file is read, its curves are redrawn this often at most
 MAX_LISTED = 2000  # sub-folders looked at when a folder is not a run folder itself
 
 
@@ -52,7 +58,7 @@ class FollowPanel(QWidget):
         super().__init__(parent)
         self.load = load
         self.folder: Optional[Path] = None
-        self.reader: Optional[MetricsReader] = None
+        self.view: Optional[Digest] = None  # what was read of the folder, as last handed over
         self.watch: Optional[CheckpointWatch] = None
         self.row = None              # the followed run as a RunRow, as last drawn
         self.loaded_epoch = None     # the epoch of the checkpoint last sent to Evaluate and Draw
@@ -63,6 +69,9 @@ class FollowPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.poll)
+        self.reading = FolderReading(self)
+        self.reading.news.connect(self._on_news)
+        self.reading.failed.connect(lambda why: self._say(f"The run's metrics could not be read: {why}"))
         self._build()
 
     def _build(self) -> None:
@@ -131,7 +140,6 @@ class FollowPanel(QWidget):
             return False
         self.timer.stop()
         self.folder = folder.absolute()
-        self.reader = MetricsReader(self.folder)
         self.watch = CheckpointWatch(self.folder)
         self.row, self.loaded_epoch, self._changed_at = None, None, time.time()
         self._dirty, self._draw_due, self._epochs_key = False, 0.0, None
@@ -140,7 +148,8 @@ class FollowPanel(QWidget):
         self.state.show_content()
         self.stop_button.setEnabled(True)
         self.timer.start()
-        self.poll()
+        self._on_news(self.reading.start(self.folder), True)  # its first slice, read here
+        self.poll()  # the rest (of a big file) in the reader's thread
         return True
 
     def choose_folder(self) -> bool:
@@ -152,12 +161,14 @@ class FollowPanel(QWidget):
         """Stop reading the folder; what it showed stays."""
         if self.following:
             self.timer.stop()
+            self.reading.stop()
             self.stop_button.setEnabled(False)
             self._say(f"Stopped following {self.folder}.")
             self._show_status()
 
     def shutdown(self) -> None:
         self.timer.stop()
+        self.reading.shutdown()
 
     def _say(self, text: str) -> None:
         """The one-line message over the tab (hidden when empty)."""
@@ -165,11 +176,17 @@ class FollowPanel(QWidget):
         self.message.setVisible(bool(text))
 
     def poll(self) -> None:
-        """Read what was appended and redraw what changed; load a new last checkpoint."""
-        if self.reader is None:
+        """Ask for what was appended (read in the reader's thread); load a new last checkpoint."""
+        if self.view is None:
             return
-        _, changed = self.reader.poll()
-        s = self.reader.state
+        self.reading.request()
+        if not self.view.gone:
+            self._take_checkpoint()
+        self._show_status()
+
+    def _on_news(self, view: Digest, changed: bool) -> None:
+        """What the reader has read: redraw what changed."""
+        self.view = s = view
         if changed or self.row is None:
             self._changed_at = time.time()
             row = run_summary.run_row(s, self.folder)
@@ -177,20 +194,19 @@ class FollowPanel(QWidget):
                 self.loaded_epoch = None  # another run came in its place
             self.row = row
             self._dirty = True
-            self._compare()
         if self._dirty and (time.monotonic() >= self._draw_due or s.end is not None):
             self._draw()  # the run's end is drawn at once
-        if not s.gone:
-            self._take_checkpoint()
         self._show_status()
 
     def _draw(self) -> None:
-        """Redraw the curves. A long run's curve takes longer to draw: it is then drawn less
-        often (at most a fifth of the window's time goes to it)."""
-        s = self.reader.state
+        """Redraw the curves, then (a moment later: the window's events go in between) the
+        comparison. A long run's curve takes longer to draw: it is then drawn less often (at
+        most a fifth of the window's time goes to it)."""
+        s = self.view
         self._dirty = False
         if s.gone:
             return  # what was shown stays
+        QTimer.singleShot(COMPARE_AFTER_MS, self, self._compare)
         started = time.monotonic()
         points, epochs = run_summary.curve_points(s), run_summary.epoch_points(s)
         if points or epochs:
@@ -198,12 +214,13 @@ class FollowPanel(QWidget):
         else:  # nothing yet (or a file started over): no stale curve
             self.curves.set_runs([])
             self.curves.state.show_message(NO_POINTS)
-        self._draw_due = time.monotonic() + 4 * (time.monotonic() - started)
+        took = time.monotonic() - started  # while a big file is read, once a second at most
+        self._draw_due = time.monotonic() + max(4 * took, CATCHING_UP_S if s.behind else 0.0)
 
     def _compare(self) -> None:
-        """The comparison, one row per finished epoch, when an epoch came in."""
-        s = self.reader.state
-        if s.gone:
+        """The comparison, one row per finished epoch kept, when an epoch came in."""
+        s = self.view
+        if s is None or s.gone:
             return  # what was shown stays
         records = run_summary.epoch_records(self.row, s)
         key = [(r.run_id, r.model_loss, r.model_acc, r.training_time) for r in records]
@@ -218,7 +235,7 @@ class FollowPanel(QWidget):
             self.compare_state.show_message(NO_EPOCHS)
 
     def _show_status(self) -> None:
-        s = self.reader.state
+        s = self.view
         self.title.setText(self.row.title if self.row and s.info else self.folder.name)
         status = run_summary.status_line(s)
         if status.startswith("running"):
@@ -242,7 +259,7 @@ class FollowPanel(QWidget):
         signature = self.watch.changed()
         if signature is None or self.load is None:
             return
-        s = self.reader.state
+        s = self.view
         self.watch.seen(signature)  # not news again until it changes (a half-copied file does)
         if s.info is not None and not run_summary.is_image_run(s.info):
             self._say(NOT_IMAGES)

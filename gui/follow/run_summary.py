@@ -1,6 +1,7 @@
-"""What the Follow tab says about a followed run, from what core.runs.folder.MetricsReader has read:
-its header, its status line, its record (a core.runs.row.RunRow, as the Evaluate and Draw tabs and
-the curves take) and one comparison record per finished epoch. No Qt here.
+"""What the Follow tab says about a followed run, from what core.runs.metrics_digest has read (a
+Digest: a sample of the rows, with the first and the last, and counts of them all): its header,
+its status line, its record (a core.runs.row.RunRow, as the Evaluate and Draw tabs and the curves
+take) and one comparison record per finished epoch kept. No Qt here.
 
 Everything comes from files another process writes, maybe damaged or not ours: each value is
 checked for its type and a wrong one reads as missing, never as a crash in the window.
@@ -12,11 +13,13 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from core.runs.folder import FolderState
+from core.runs.folder import METRICS
+from core.runs.metrics_digest import SO_FAR, Digest
 from core.runs.row import RunRow, finite_or_none, is_number
 
 DASH = "\u2014"
 WAITING = "waiting for the first epoch"
+READING = "reading its metrics\u2026"  # a big file, before its first slice is in
 GONE = "no longer there"
 
 
@@ -45,18 +48,18 @@ def is_image_run(info: Optional[dict]) -> bool:
     return _str(info, "task") in workflows.IMAGE_WORKFLOWS or _str(info, "model").startswith("fashion")
 
 
-def epochs_done(state: FolderState) -> int:
+def epochs_done(state: Digest) -> int:
     return max((e["epoch"] for e in state.epochs if is_number(e.get("epoch"), integer=True)), default=0)
 
 
-def epochs_planned(state: FolderState) -> Optional[int]:
+def epochs_planned(state: Digest) -> Optional[int]:
     """The run's epochs in all: its settings', or more once it trains on ("+1 epoch")."""
     last = _int(state.epochs[-1], "epochs") if state.epochs else None
     planned = [n for n in (_int(config_of(state.info), "epochs"), last) if n]
     return max(planned) if planned else None
 
 
-def status_line(state: FolderState) -> str:
+def status_line(state: Digest) -> str:
     """"running — epoch 3 of 10", "finished", "stopped", "failed: …", "no longer there",
     "waiting for the first epoch"."""
     if state.gone:
@@ -68,7 +71,7 @@ def status_line(state: FolderState) -> str:
         error = _str(state.end, "error")
         return f"{status}: {error.splitlines()[0]}" if error else status
     if not state.batches and not state.epochs:
-        return WAITING
+        return READING if state.behind else WAITING
     done = epochs_done(state)
     current = max(done + 1, _int(state.batches[-1], "epoch") or 0 if state.batches else 0)
     total = epochs_planned(state)
@@ -98,10 +101,12 @@ def header_text(info: Optional[dict], folder: Path) -> str:
     return " \u00b7 ".join(parts)
 
 
-def figures_line(state: FolderState) -> str:
+def figures_line(state: Digest) -> str:
     """How far the epoch under way is, the last finished epoch's test figures, the damaged lines
     skipped."""
     parts = []
+    if state.behind:  # a big file, read a slice at a time: how far
+        parts.append(f"reading {METRICS}: {state.read_bytes / 1e6:,.0f} of {state.size / 1e6:,.0f} MB")
     last = state.batches[-1] if state.batches else None
     batch, batches = _int(last, "batch"), _int(last, "batches")
     if state.end is None and not state.gone and batch and batches and batch < batches:
@@ -120,7 +125,7 @@ def figures_line(state: FolderState) -> str:
     return " \u00b7 ".join(parts)
 
 
-def run_row(state: FolderState, folder: Path, checkpoint: Optional[str] = None,
+def run_row(state: Digest, folder: Path, checkpoint: Optional[str] = None,
             meta: Optional[dict] = None) -> RunRow:
     """The followed run as a RunRow; with a checkpoint's metadata, the figures are the
     checkpoint's own (its epoch may be one the metrics file does not have yet)."""
@@ -133,7 +138,7 @@ def run_row(state: FolderState, folder: Path, checkpoint: Optional[str] = None,
         seconds, epochs = _num(metrics, "training_time"), _int(metrics, "epochs")
     else:
         loss, acc = _num(last, "test_loss"), _num(last, "test_acc")
-        seconds = sum(_num(e, "seconds") or 0.0 for e in state.epochs)
+        seconds = state.seconds  # of every epoch read, kept or not
         epochs = epochs_done(state)
     started = _num(info, "started") or 0.0
     status = {"finished": "finished", "stopped": "stopped", None: "running"}.get(
@@ -155,10 +160,10 @@ def run_row(state: FolderState, folder: Path, checkpoint: Optional[str] = None,
 
 
 CURVE_KEYS = ("loss", "acc", "lr")
-EPOCH_KEYS = ("train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
+EPOCH_KEYS = ("train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds", SO_FAR)
 
 
-def curve_points(state: FolderState) -> list[dict]:
+def curve_points(state: Digest) -> list[dict]:
     """The batch rows as gui/runs/run_curves.py draws them: numbers only, in step order. While an
     epoch is under way, a point without values marks where it will end, so its curve takes its
     share of the epoch's width now rather than all of it until the epoch is over."""
@@ -175,18 +180,19 @@ def curve_points(state: FolderState) -> list[dict]:
     return points
 
 
-def epoch_points(state: FolderState) -> list[dict]:
+def epoch_points(state: Digest) -> list[dict]:
     """The epoch rows as the curves draw them (a row without its epoch number is left out)."""
     return [{"epoch": _int(e, "epoch"), **{k: _num(e, k) for k in EPOCH_KEYS}}
             for e in state.epochs if _int(e, "epoch") is not None]
 
 
-def epoch_records(row: RunRow, state: FolderState) -> list[RunRow]:
-    """One comparison record per finished epoch: its test figures and the training time so far."""
+def epoch_records(row: RunRow, state: Digest) -> list[RunRow]:
+    """One comparison record per finished epoch kept: its test figures and the training time up
+    to its end (of every epoch before it, kept or not)."""
     records, elapsed = [], 0.0
     for e in epoch_points(state):
         n = e["epoch"]
-        elapsed += e["seconds"] or 0.0
+        elapsed = e[SO_FAR] if e[SO_FAR] is not None else elapsed + (e["seconds"] or 0.0)
         records.append(RunRow(
             run_id=f"{row.run_id}#epoch{n}", model_id=row.model_id,
             model_name=f"{row.model_name}, epoch {n}", model_loss=e["test_loss"],
