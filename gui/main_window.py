@@ -7,7 +7,7 @@ for a close or Ctrl+Q.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QLabel, QMainWindow, QPlainTextEdit, QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
@@ -21,10 +21,13 @@ from gui.training.data_sources import DataSources
 from gui.training.run_reports import RunReports
 from gui.training.run_status import RunStatus
 from gui.training.setup_panel import SetupPanel
+from gui.training.live_host import LiveHost
 from gui.follow.follow_action import install_follow_action
 from gui.sweep.sweep_launch import install_sweep_action
 from gui.replay.replay_action import install_replay_action
 from gui.tool_tabs import ToolTabs
+from gui.menus import Menus
+from gui.window_desktop import DesktopWindow
 # The run's phases live in the session; named here too for gui/app.py and the tests.
 from gui.training.session import (BROKEN, IDLE, LOADING, PAUSED, RUNNING,  # noqa: F401
                                   STARTING, STOPPING, TrainingSession)
@@ -33,10 +36,12 @@ PANEL_FLOOR = 260  # pixels: the setup panel is never narrower, however narrow i
 QUIT_WAIT_MS = 200  # how long a close waits for a loading worker before quit_fast
 
 
-class MainWindow(RunReports, DataSources, QMainWindow):
+class MainWindow(RunReports, DataSources, LiveHost, DesktopWindow, QMainWindow):
     """The window itself: its widgets, what it remembers, the run controls and closing. What the
     worker reports about a run is shown by RunReports (gui/training/run_reports.py), the data
-    sets are found or dropped by DataSources (gui/training/data_sources.py)."""
+    sets are found or dropped by DataSources (gui/training/data_sources.py), the Training tab's
+    plots and live views are LiveHost's (gui/training/live_host.py), and the theme, size,
+    copy-and-save and notes to the desktop are DesktopWindow's (gui/window_desktop.py)."""
 
     first_painted = Signal()
     ready = Signal()              # core loaded: Start can be pressed
@@ -89,14 +94,15 @@ class MainWindow(RunReports, DataSources, QMainWindow):
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(self.tab_widget)
         self.right.addWidget(self.log_view)
-        self.right.setStretchFactor(0, 3)
+        # The tabs get the room; the log a few lines (its splitter and View ▸ Show the log say more).
+        self.right.setStretchFactor(0, 6)
         self.right.setStretchFactor(1, 1)
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(scroll)
         self.split.addWidget(self.right)
         self.split.setStretchFactor(1, 1)
         self.split.setSizes([320, 900])
-        self.right.setSizes([560, 180])
+        self.right.setSizes([640, 110])
         self.setCentralWidget(self.split)
         self.splitters = {"main": self.split, "right": self.right}
 
@@ -119,9 +125,8 @@ class MainWindow(RunReports, DataSources, QMainWindow):
         self.follow_action = install_follow_action(self)  # Run ▸ Follow a run folder… (Ctrl+Shift+O)
         self.sweep_action = install_sweep_action(self)  # Run ▸ Sweep… (Ctrl+Shift+R)
         self.replay_action = install_replay_action(self)  # Run ▸ Replay a notebook… (Ctrl+Shift+P)
-        help_menu = self.menuBar().addMenu("&Help")
-        self.about_action = help_menu.addAction("&About TrainDesk", self.show_about)
-        self.about_action.setMenuRole(self.about_action.MenuRole.AboutRole)
+        self.menus = Menus(self)  # File, View and Help (gui/menus.py)
+        self.about_action = self.menus.about
         self.status = RunStatus(self.statusBar())
         self.status.busy("Loading PyTorch…")
         self._ticker = QTimer(self)
@@ -133,8 +138,8 @@ class MainWindow(RunReports, DataSources, QMainWindow):
         self.panel.changed.connect(self._settings_changed)
         self.panel.folder_wanted.connect(self._folder_timer.start)
         self._connect_session()
-        QGuiApplication.styleHints().colorSchemeChanged.connect(self._apply_theme)  # ends with self
         self._restore()
+        self.setup_desktop()
         self._update_actions()
         self.installEventFilter(self)
 
@@ -193,7 +198,7 @@ class MainWindow(RunReports, DataSources, QMainWindow):
     def _restore(self) -> None:
         geometry = store.load_bytes(self.settings, store.GEOMETRY)
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1240, 780)
+            self.resize(self.first_size())
         store.restore_splitters(self.settings, self.splitters)
         self.panel.set_config(store.load_experiment(self.settings))
 
@@ -225,39 +230,8 @@ class MainWindow(RunReports, DataSources, QMainWindow):
         # imports at once share one interpreter lock, so building them here kept this thread busy
         # for most of a second, and a Ctrl+Q or close in that time had to wait for it.
 
-    def _build_plots(self) -> None:
-        """The Training tab's views: the curves, and the live views of the paced workflows
-        (the line's fit, the circles' boundary), one on show at a time, as the workflow says."""
-        from gui.training.live_views import LiveViews
-        from gui.training.plots import TrainingPlots
-        self.plots = TrainingPlots()
-        self.live_stack = LiveViews(self.plots)
-        self._plot_layout.replaceWidget(self.plot_placeholder, self.live_stack)
-        self.plot_placeholder.deleteLater()
-        self._plot_layout.setStretchFactor(self.live_stack, 1)
-        self._show_live_view()
-        self.plots_ready.emit()
-
-    @property
-    def live_views(self) -> dict:
-        """core.workflows VIEW_* -> the widget that draws it (empty until the plots are built)."""
-        return {} if self.live_stack is None else self.live_stack.views
-
-    @property
-    def last_frame(self):
-        """The last live frame shown: a paced run's or a preview's (None: none since the scene)."""
-        return None if self.live_stack is None else self.live_stack.last_frame
-
-    def _live(self, method: str, item) -> None:
-        if self.live_stack is not None:  # built with the plots, once torch is in
-            getattr(self.live_stack, method)(item)
-
     def _workflow(self):
         return workflows.get(self.panel.task())
-
-    def _show_live_view(self) -> None:
-        if self.live_stack is not None:
-            self.live_stack.show_for(self._workflow())
 
     def _settle_timer(self, slot) -> QTimer:
         timer = QTimer(self)  # the window's: stopped in closeEvent, gone with the window
@@ -395,18 +369,6 @@ class MainWindow(RunReports, DataSources, QMainWindow):
 
     def log_text(self) -> str:
         return self.log_view.toPlainText()
-
-    def _apply_theme(self, *_) -> None:
-        from gui.shared import theme
-        colors = theme.plot_colors()
-        if self.plots is not None:
-            self.plots.apply_theme(colors)
-        theme.restyle(colors)  # the evaluation and toy plots
-
-    def changeEvent(self, e) -> None:
-        if e.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self._apply_theme()
-        super().changeEvent(e)
 
     def closeEvent(self, e) -> None:
         """Save what to remember; stop a run and wait for the worker's thread before going."""

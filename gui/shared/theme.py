@@ -5,11 +5,80 @@ import weakref
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+CHOICE_KEY = "view/theme"
+CHOICES = ("system", "light", "dark")
+_choice = "system"  # View ▸ Theme: the system's scheme, or light or dark whatever it says
+_own_palette = False  # the application's palette is ours (dark_palette or the style's), not the platform's
+
+
+def load_choice(settings) -> str:
+    value = str(settings.value(CHOICE_KEY, "system"))
+    return value if value in CHOICES else "system"  # a damaged value: follow the system
+
+
+def save_choice(settings, choice: str) -> None:
+    settings.setValue(CHOICE_KEY, choice if choice in CHOICES else "system")
+
+
+def apply_choice(choice: str) -> None:
+    """Follow the system (\"system\") or hold light or dark: Qt's style hints are asked for it
+    (Qt 6.8+), and the palette is set to match where the platform does not change it itself
+    (X11 without a desktop theme, offscreen), so every widget, plot and the log follow."""
+    global _choice, _own_palette
+    _choice = choice if choice in CHOICES else "system"
+    app = QGuiApplication.instance()
+    if app is None:
+        return
+    if _own_palette and hasattr(app, "style"):  # the platform's palette back before asking it
+        app.setPalette(app.style().standardPalette())
+        _own_palette = False
+    hints = app.styleHints()
+    wanted = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}.get(
+        _choice, Qt.ColorScheme.Unknown)
+    if hasattr(hints, "setColorScheme"):
+        hints.setColorScheme(wanted)
+    match_palette()
+
+
+def match_palette() -> None:
+    """Give the application a dark palette when the scheme is dark and the platform's is light,
+    and the style's own back when light is wanted over a dark palette we set."""
+    global _own_palette
+    app = QGuiApplication.instance()
+    if app is None or not hasattr(app, "style"):
+        return
+    dark = is_dark()
+    palette_dark = app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    if dark != palette_dark:
+        _own_palette = True
+        app.setPalette(dark_palette() if dark else app.style().standardPalette())
+
+
+def dark_palette() -> QPalette:
+    pal = QPalette()
+    roles = QPalette.ColorRole
+    for role, color in ((roles.Window, "#2b2d31"), (roles.WindowText, "#e0e0e0"),
+                        (roles.Base, "#1e1f22"), (roles.AlternateBase, "#26282c"),
+                        (roles.ToolTipBase, "#2b2d31"), (roles.ToolTipText, "#e0e0e0"),
+                        (roles.Text, "#e0e0e0"), (roles.Button, "#35373c"),
+                        (roles.ButtonText, "#e0e0e0"), (roles.BrightText, "#ff6b6b"),
+                        (roles.Highlight, "#3d7cc9"), (roles.HighlightedText, "#ffffff"),
+                        (roles.Link, "#6cb4ff"), (roles.PlaceholderText, "#9a9a9a"),
+                        (roles.Light, "#4a4c52"), (roles.Midlight, "#3e4046"),
+                        (roles.Mid, "#5a5c62"), (roles.Dark, "#18191b"), (roles.Shadow, "#000000")):
+        pal.setColor(role, QColor(color))
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+    return pal
 
 
 def is_dark() -> bool:
-    """True when the system (or the palette, where the platform does not say) is dark."""
+    """True when dark is chosen, or the system (or the palette, where the platform does not say)
+    is dark while the system's scheme is followed."""
+    if _choice != "system":
+        return _choice == "dark"
     app = QGuiApplication.instance()
     if app is None:
         return False

@@ -1,5 +1,5 @@
 """The run controls: Start, Pause, Stop, +1 epoch, Step and Reset with their shortcuts, and the
-speed of paced runs, on a toolbar and a Run menu.
+speed of paced runs, on a toolbar and a Run menu (Quit is File's: gui/menus.py).
 
 They ask the training session (gui/training/session.py) and follow its phase: each is enabled
 when the session allows it, and Pause reads Resume while the run is paused. Step trains one epoch
@@ -88,9 +88,6 @@ def install_run_actions(window: QMainWindow, start, toggle_pause, stop, one_more
         actions.speed.addItem(label, rate)
     actions.speed.setToolTip("How many epochs a second a line or circles run plays")
     actions.speed.currentIndexChanged.connect(lambda: set_rate(actions.speed.currentData()))
-    quit_action = QAction("Quit", window)
-    quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-    quit_action.triggered.connect(window.close)
     toolbar = QToolBar("Run")
     toolbar.setObjectName("runToolbar")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -100,6 +97,5 @@ def install_run_actions(window: QMainWindow, start, toggle_pause, stop, one_more
     window.addToolBar(toolbar)
     menu = window.menuBar().addMenu("&Run")
     menu.addActions(actions.all())
-    menu.addSeparator()
-    menu.addAction(quit_action)
+    menu.addSeparator()  # the Follow, Sweep and Replay actions go above it (gui/shared/run_menu.py)
     return actions
