@@ -1,6 +1,6 @@
 """The headless commands' parser and dispatcher: `main.py COMMAND ...` runs one command module of
 this room (train, evaluate and predict, download-data, models, install-launcher, runs, export,
-sweep, replay). JSON on stdout, people's text on stderr, and errors also in the log file."""
+sweep, replay, teach). JSON on stdout, people's text on stderr, and errors also in the log file."""
 from __future__ import annotations
 
 import argparse
@@ -63,7 +63,8 @@ def _command_modules():
     from core.cli import replay as cli_replay
     from core.cli import runs as cli_runs
     from core.cli import sweep as cli_sweep
-    return [cli_runs, cli_export, cli_sweep, cli_replay]
+    from core.cli import teach as cli_teach
+    return [cli_runs, cli_export, cli_sweep, cli_replay, cli_teach]
 
 
 def main(argv: list[str]) -> int:

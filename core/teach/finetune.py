@@ -1,0 +1,128 @@
+"""The fine-tune: a copy of the model learns the taught drawings while replaying its own training
+data, so it keeps what it knew.
+
+Each step's batch is every taught drawing (each one freshly turned, scaled and drawn with a
+thinner or thicker pen: a learner's next drawing of a bag is never the same bag) plus REPLAY
+training images, class-balanced (every class as often), in SGD with momentum. Batch-norm layers
+keep their running statistics (a batch of drawings is not the data set they describe) and
+dropout is off, so the only change is the gradient steps. Figures: README "Teaching a model".
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import torch
+import torch.nn.functional as F
+
+STEPS = 60
+REPLAY = 32            # training images replayed in every step
+MAX_DRAWINGS = 64      # taught drawings in one step (a larger set: a fresh sample each step)
+LR = 0.01
+MOMENTUM = 0.9
+TURN_DEG = 10.0        # the augmentation's largest turn either way
+SCALE = 0.1            # ... and its largest change of size (+-10%)
+
+
+@dataclass
+class TuneSettings:
+    steps: int = STEPS
+    replay: int = REPLAY
+    lr: float = LR
+    augment: bool = True       # turns, scales and pen widths of each taught drawing
+    drawing_weight: float = 1.0  # each taught drawing's weight in the loss (a replayed image: 1)
+    freeze_convs: bool = False   # only the last Linear learns (faster; see the README)
+    seed: int = 0
+
+
+def augment(pixels: torch.Tensor, gen: torch.Generator, light_paper: bool) -> torch.Tensor:
+    """A fresh variant of each picture (float [N, C, H, W], 0..255): turned by up to TURN_DEG,
+    scaled by up to SCALE, and with the pen a pixel thicker or thinner for a third of them each.
+    `light_paper`: the picture is dark ink on light paper (the paper is what fills the corners)."""
+    n = pixels.shape[0]
+    x = 255.0 - pixels if light_paper else pixels  # work on ink = bright
+    angle = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(TURN_DEG)
+    scale = 1 + (torch.rand(n, generator=gen) * 2 - 1) * SCALE
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin, torch.zeros(n)], 1),
+                         torch.stack([sin, cos, torch.zeros(n)], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
+    pen = torch.randint(0, 3, (n,), generator=gen)
+    thick = F.max_pool2d(x, 3, 1, 1)
+    thin = -F.max_pool2d(-x, 3, 1, 1)
+    x = torch.where((pen == 1).view(-1, 1, 1, 1), thick, torch.where((pen == 2).view(-1, 1, 1, 1), thin, x))
+    return 255.0 - x if light_paper else x
+
+
+class BalancedReplay:
+    """Training images drawn class by class in turn, so every class is replayed equally often."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, gen: torch.Generator):
+        self.images, self.labels, self.gen = images, labels, gen
+        self.by_class = [torch.nonzero(labels == c).flatten() for c in range(int(labels.max()) + 1)]
+        self.by_class = [ix for ix in self.by_class if len(ix)]
+        self._next = 0
+
+    def take(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        picks = []
+        for _ in range(n):
+            ix = self.by_class[self._next % len(self.by_class)]
+            self._next += 1
+            picks.append(ix[torch.randint(len(ix), (1,), generator=self.gen)])
+        picks = torch.cat(picks)
+        return self.images[picks], self.labels[picks]
+
+
+def fine_tune(model: torch.nn.Module, recipe, pixels: torch.Tensor, labels: torch.Tensor,
+              replay_x: Optional[torch.Tensor], replay_y: Optional[torch.Tensor],
+              settings: TuneSettings = TuneSettings(),
+              progress: Callable[[int, int], None] = lambda done, total: None,
+              stop: Callable[[], bool] = lambda: False) -> tuple[torch.nn.Module, float]:
+    """(a taught copy of `model`, the seconds it took). `pixels`: the taught drawings as the model
+    sees them before its recipe (float [N, C, H, W], 0..255); `labels`: their classes; `replay_x`:
+    the model's training images (uint8, as stored; None: no replay). `model` is not changed."""
+    t0 = time.perf_counter()
+    gen = torch.Generator().manual_seed(settings.seed)
+    torch.manual_seed(settings.seed)
+    taught = copy.deepcopy(model).cpu()
+    taught.train()
+    for m in taught.modules():  # running statistics and dropout as in evaluation
+        if isinstance(m, (torch.nn.modules.batchnorm._BatchNorm, torch.nn.Dropout)):
+            m.eval()
+    linears = [m for m in taught.modules() if isinstance(m, torch.nn.Linear)]
+    params = list(linears[-1].parameters()) if settings.freeze_convs else list(taught.parameters())
+    for p in taught.parameters():
+        p.requires_grad_(not settings.freeze_convs)
+    for p in params:
+        p.requires_grad_(True)
+    opt = torch.optim.SGD(params, lr=settings.lr, momentum=MOMENTUM)
+    replay = BalancedReplay(replay_x, replay_y, gen) if replay_x is not None and settings.replay else None
+    light = recipe.background == "light" or recipe.framing != "framed"
+    pixels, labels = pixels.float(), labels.long()
+    for step in range(settings.steps):
+        if stop():
+            break
+        pick = (torch.randperm(len(pixels), generator=gen)[:MAX_DRAWINGS]
+                if len(pixels) > MAX_DRAWINGS else slice(None))
+        x, y = pixels[pick], labels[pick]
+        if settings.augment:
+            x = augment(x, gen, light)
+        weights = torch.full((len(y),), float(settings.drawing_weight))
+        if replay is not None:  # one batch, one forward pass
+            rx, ry = replay.take(settings.replay)
+            x = torch.cat([x, rx.float() if rx.dim() == 4 else rx.float().unsqueeze(1)])
+            y = torch.cat([y, ry])
+            weights = torch.cat([weights, torch.ones(len(ry))])
+        losses = F.cross_entropy(taught(recipe.to_input(x, batch=True)), y, reduction="none")
+        loss = (losses * weights).sum() / weights.sum()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        progress(step + 1, settings.steps)
+    for p in taught.parameters():
+        p.requires_grad_(True)
+    return taught.eval(), time.perf_counter() - t0
