@@ -68,3 +68,33 @@ def test_a_run_whose_folder_is_removed_does_not_make_it_again(tmp_path):
     assert not folder.exists() and list(out.iterdir()) == []
     row = history(home)[result["run_id"]]
     assert row["status"] == "failed" and "folder is gone" in row["error"]
+
+
+def test_the_windows_path_reports_no_checkpoint_saved_after_a_failed_write(tmp_path):
+    """The window keeps its runs through the same RecordedRun: after a failed write its result
+    names no checkpoint (so the worker says no "Saved"), and the history and the result's
+    extra name the one on disk."""
+    need_root("remounting a tmpfs read-only")
+    from core.config import EpochResult, TrainConfig
+    from core.runs.recorded import RecordedRun
+    from core.runs.store import RunStore
+    from core.train.trainer import Trainer
+
+    out, said = tmp_path / "disk", []
+    mount_tmpfs(out, "16m")
+    try:
+        store = RunStore(tmp_path / "runs.sqlite", migrate=False)
+        run = RecordedRun(Trainer(TrainConfig(model="circles-v0", epochs=50, threads=1)), out,
+                          "window", store=store, log=said.append)
+        for ev in run.events():
+            if isinstance(ev, EpochResult) and ev.epoch == 1:
+                _remount_read_only(out)
+        result = run.finish()
+        kept = result.extra["checkpoint_on_disk"]
+        assert result.checkpoint is None and result.status == "failed" and kept["epoch"] == 1
+        assert checkpoint.read_meta(kept["path"])["metrics"]["epochs"] == 1
+        row = store.get(run.run_id)
+        assert row.status == "failed" and row.checkpoint == kept["path"] and row.error == result.error
+        assert any("Could not write the checkpoint" in line for line in said)
+    finally:
+        unmount(out)
