@@ -104,6 +104,7 @@ def run(folder: Path, args) -> None:
         v, size = panel.view, (folder / METRICS).stat().st_size
         return v is not None and not v.behind and v.read_bytes == size and not panel._dirty
 
+    print(f"following {folder}", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     if window is not None:
         from gui.follow.follow_action import follow_folder
@@ -130,6 +131,7 @@ def run(folder: Path, args) -> None:
         app.processEvents()
         time.sleep(0.002)
     appended = time.perf_counter() - t0
+    print(f"read and drawn; holding for {args.hold:g} s", file=sys.stderr, flush=True)
     items = panel.curves.items[panel.row.run_id]
     end = time.perf_counter() + args.hold
     while time.perf_counter() < end:

@@ -41,6 +41,7 @@ EMPTY = ("Follow a run that another process writes \u2014 a `main.py train` in a
          "metrics.jsonl).")
 NO_POINTS = "No curve yet: it starts with the run's first batches."
 NO_EPOCHS = "Each finished epoch's test figures appear here."
+READING = "Reading the run's metrics: the curves come in as they are read."
 STATUS_COLORS = {"running": "#1f6fc5", "waiting": "#1f6fc5", "reading": "#1f6fc5", "finished": "#1a7f37",
                  "stopped": "#9a6700", "no": "#cf222e", "failed": "#cf222e"}
 NOT_IMAGES = ("This run trains a line or circles model: only Fashion-MNIST runs go to the Evaluate "
@@ -213,7 +214,7 @@ class FollowPanel(QWidget):
             self.curves.set_runs([(self.row, points, epochs)])
         else:  # nothing yet (or a file started over): no stale curve
             self.curves.set_runs([])
-            self.curves.state.show_message(NO_POINTS)
+            self.curves.state.show_message(READING if s.behind else NO_POINTS)
         took = time.monotonic() - started  # while a big file is read, once a second at most
         self._draw_due = time.monotonic() + max(4 * took, CATCHING_UP_S if s.behind else 0.0)
 

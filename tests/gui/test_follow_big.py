@@ -47,6 +47,7 @@ def test_a_long_run_is_followed_with_decimated_curves_and_right_figures(qtbot, p
     assert panel.status.text() == "reading its metrics\u2026"
     assert panel.title.text().startswith("FashionMNISTModelV0")  # from run.json, at once
     assert panel.figures.text() == f"reading {METRICS}: 0 of 28 MB"
+    assert panel.curves.state.message.text().startswith("Reading the run's metrics")
     qtbot.waitUntil(lambda: _caught_up(panel, LINES), timeout=120_000)
     qtbot.waitUntil(lambda: len(panel.comparison.records) == 100, timeout=10_000)
     assert panel.status.text() == "running \u2014 epoch 100 of 100"
