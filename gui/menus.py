@@ -47,7 +47,10 @@ class Menus:
         self.export = _action(window, "&Export the selected run\u2026", self._export,
                               ["Ctrl+Shift+E"], "Export the Runs tab's selected run as "
                               "TorchScript, ONNX or a training script")
-        self.quit = _action(window, "&Quit", window.close, [QKeySequence.StandardKey.Quit])
+        self.quit = _action(window, "&Quit", window.close, ["Ctrl+Q"])
+        # The platform's own Quit keys where it has some (the offscreen and bare X11 ones have none)
+        self.quit.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+                               or [QKeySequence("Ctrl+Q")])
         self.quit.setMenuRole(QAction.MenuRole.QuitRole)
         self.file.addActions([self.open_checkpoint, self.open_folder, self.export])
         self.file.addSeparator()

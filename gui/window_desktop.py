@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication
 
 from gui.menus import NOTIFY_KEY, flag
 from gui.shared import theme
+from gui.shared.tab_order import reading_order
 
 SCREEN_SHARE = 0.85        # of the screen's free area, the first time the window opens
 SMALLEST = QSize(900, 600)
@@ -21,6 +22,8 @@ class DesktopWindow:
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)  # ends with self
         self.tab_widget.currentChanged.connect(self._equip_tab)
         self.plots_ready.connect(lambda: self._equip_tab(0))
+        self.plots_ready.connect(lambda: reading_order(self.panel))  # its forms are whole by now
+        reading_order(self.panel)
         self.session.run_ended.connect(self._run_ended_note)
         self.session.replay_ended.connect(self._replay_ended_note)
         self.notifier = None  # made at the first note

@@ -75,6 +75,16 @@ class DrawSurface(QWidget):
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("Draw with the mouse or a pen. B brush, E eraser, F fill, [ ] brush size")
+        self.setAccessibleName("Drawing canvas")
+        self.stroke_finished.connect(self._describe)
+        self._describe()
+
+    def _describe(self, *_) -> None:
+        """What a screen reader says of the canvas: blank or drawn on, the tool, the keys."""
+        self.setAccessibleDescription(
+            f"{'Blank' if self.is_blank() else 'Drawn on'}; {self.tool.name.lower()} "
+            f"{self.brush_size:.0f} pixels. Draw with the mouse or a pen; B brush, E eraser, "
+            "F fill, [ and ] brush size.")
 
     def sizeHint(self) -> QSize:
         return QSize(420, 420)

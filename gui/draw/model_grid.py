@@ -35,14 +35,22 @@ class ModelCard(QFrame):
         lay.setContentsMargins(6, 4, 6, 4)
         for w in (self.title, self.answer, self.bars):
             lay.addWidget(w)
+        # Reached by Tab; Space or Enter selects it as a click does; a screen reader hears its answer.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName(f"Model {name}")
+        self.setAccessibleDescription("No drawing yet")
 
     def show_verdict(self, probs, verdict):
         self.bars.set_probs(self.classes, probs, verdict.unsure)
         self.answer.setText(answer_text(verdict))
+        top = ", ".join(f"{cls} {p:.0%}" for cls, p in verdict.top[:3])
+        self.setAccessibleDescription(("Not sure: " + verdict.reason + ". " if verdict.unsure else "")
+                                      + f"Top answers: {top}")
 
     def show_blank(self):
         self.bars.clear()
         self.answer.setText("Draw something")
+        self.setAccessibleDescription("No drawing yet")
 
     def set_selected(self, on: bool):
         self.setLineWidth(2 if on else 1)
@@ -52,6 +60,12 @@ class ModelCard(QFrame):
     def mousePressEvent(self, e):
         self.clicked.emit()
         super().mousePressEvent(e)
+
+    def keyPressEvent(self, e):
+        if e.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.clicked.emit()
+            return
+        super().keyPressEvent(e)
 
 
 class ModelGrid(QWidget):

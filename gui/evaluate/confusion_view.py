@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -67,6 +67,14 @@ class ConfusionView(QWidget):
         self.plot.vb.sigResized.connect(self._fit_labels)
         self.canvas.scene().sigMouseMoved.connect(self._on_hover)
 
+        # Screen readers and the keyboard: the matrix is one focusable view whose description is
+        # its cell in focus (arrow keys move it, Enter opens its pictures as a click does).
+        self.focus_cell = (0, 0)
+        self.canvas.setAccessibleName("Confusion matrix")
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.canvas.installEventFilter(self)
+        self.mode.setAccessibleName("Show the confusion matrix as")
+
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
@@ -85,7 +93,40 @@ class ConfusionView(QWidget):
         self.title.setText(f"{title}: {report.accuracy:.2f}% of {len(report.y_true):,} test images right")
         if first:
             self._build_axes(report.classes)
+            self.focus_cell = (0, 0)
         self._redraw()
+        self._describe()
+
+    def cell_words(self, true: int, pred: int) -> str:
+        """One cell in words: "true Shirt, predicted T-shirt/top: 120 pictures, 12.0% of the row"."""
+        m = self.report.matrix("counts")
+        names = self.report.classes
+        count, row = int(m[true][pred]), max(int(sum(m[true])), 1)
+        return (f"true {names[true]}, predicted {names[pred]}: {count:,} picture"
+                f"{'s' if count != 1 else ''}, {100 * count / row:.1f}% of the row")
+
+    def _describe(self) -> None:
+        if self.report is None:
+            return
+        self.canvas.setAccessibleDescription(
+            f"{self.title.text()}. Cell in focus: {self.cell_words(*self.focus_cell)}. "
+            "Arrow keys move between cells, Enter shows the cell's pictures.")
+
+    def eventFilter(self, obj, e) -> bool:
+        if obj is self.canvas and e.type() == QEvent.Type.KeyPress and self.report is not None:
+            n = len(self.report.classes)
+            r, c = self.focus_cell
+            moves = {Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0), Qt.Key.Key_Left: (0, -1),
+                     Qt.Key.Key_Right: (0, 1)}
+            if e.key() in moves:
+                dr, dc = moves[e.key()]
+                self.focus_cell = (min(max(r + dr, 0), n - 1), min(max(c + dc, 0), n - 1))
+                self._describe()
+                return True
+            if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.cell_clicked.emit(r, c)
+                return True
+        return super().eventFilter(obj, e)
 
     def _build_axes(self, classes) -> None:
         n = len(classes)

@@ -10,16 +10,19 @@ from __future__ import annotations
 import statistics
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui.evaluate.widgets import StateStack
-from gui.shared.theme import follow_theme
+from gui.shared.markers import SMALL, marker_size, outlined, thin_plot
+from gui.shared.theme import follow_theme, plot_colors
 
 # matplotlib's tab10: distinct on a light and a dark background alike
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 EMPTY = "Select runs in the table to overlay their curves (Ctrl+click or Shift+click for several)."
-CAPTION = ("Lines: training, per batch. Dots: test set, after each epoch. One colour per run; "
+CAPTION = ("Lines: training, per batch. Dots: test set, after each epoch (dashes past "
+           f"{SMALL} epochs). One colour per run; "
            "x in epochs.")
 
 
@@ -73,12 +76,17 @@ class RunCurves(QWidget):
             item.getAxis("left").enableAutoSIPrefix(False)
             item.setMenuEnabled(False)
             item.showGrid(x=True, y=True, alpha=0.15)
+            thin_plot(item)
             self.plots[key] = item
         grid = self.view.ci.layout
         for col, stretch in enumerate((5, 5, 3)):
             grid.setColumnStretchFactor(col, stretch)
-        self.legend = self.plots["loss"].addLegend(offset=(-8, 8))  # top right: losses fall away
+        # The runs' names in a column of their own, right of the plots: inside one it covered
+        # the curves and cut names.
+        self.legend = pg.LegendItem()
         self.legend.setLabelTextSize("8pt")
+        self.view.addItem(self.legend, row=0, col=3)
+        self._outline = plot_colors().foreground + "a0"  # the dots' rim: visible on either theme
         follow_theme(self.view)
         self.items: dict[str, dict[str, pg.PlotDataItem]] = {}
         caption = QLabel(CAPTION)
@@ -120,9 +128,7 @@ class RunCurves(QWidget):
     def _draw(self, row, curve: list[dict], epochs: list[dict], color: str) -> dict:
         items = {}
         name = _short(row.title)
-        # A little see-through: the dots stay in view. One pixel wide: Qt strokes a wider pen as a
-        # path, seconds per paint for a few thousand noisy points (a long run, the Follow tab).
-        line = pg.mkPen(color + "b0", width=1)
+        line = pg.mkPen(color + "b0", width=1.5)  # a little see-through: the dots stay in view
         if curve:
             x = epoch_positions(curve)
             series = {"loss": _values(curve, "loss"), "acc": _values(curve, "acc"),
@@ -136,15 +142,22 @@ class RunCurves(QWidget):
                 items[key] = self.plots[key].plot(x, y, pen=line, connect="finite",
                                                   name=name if key == "loss" else None)
         ex = _values(epochs, "epoch")
+        # Dots while there are few epochs; many (a replay's 1000) are a line in the run's colour.
+        size = marker_size(len(ex))
         for key, col in (("test_loss", "loss"), ("test_acc", "acc")):
             y = _values(epochs, key)
             if len(y) and np.isfinite(y).any():
-                items[key] = self.plots[col].plot(
-                    ex, y, pen=None, symbol="o", symbolSize=9, symbolBrush=color,
-                    symbolPen=pg.mkPen("#000000a0", width=1))
+                if size:
+                    outline = pg.mkPen(self._outline, width=1) if outlined(len(ex)) else None
+                    items[key] = self.plots[col].plot(ex, y, pen=None, symbol="o", symbolSize=size,
+                                                      symbolBrush=color, symbolPen=outline)
+                else:
+                    items[key] = self.plots[col].plot(ex, y, pen=pg.mkPen(color, width=1,
+                                                      style=Qt.PenStyle.DashLine), connect="finite")
                 items[key].setZValue(10)  # over every run's lines
-        if "loss" not in items and "test_loss" in items:  # still named in the legend
-            self.legend.addItem(items["test_loss"], name)
+        named = items.get("loss") or items.get("test_loss") or items.get("acc")
+        if named is not None:
+            self.legend.addItem(named, name)
         return items
 
 

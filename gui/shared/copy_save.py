@@ -181,11 +181,11 @@ def install_all(root: QWidget) -> int:
     import pyqtgraph as pg
 
     new = 0
-    for view in root.findChildren(pg.GraphicsView):
+    for view in [root] * isinstance(root, pg.GraphicsView) + root.findChildren(pg.GraphicsView):
         if not view.property(EQUIPPED):
             equip_view(view, (view.accessibleName() or "plot").replace(" ", "_"))
             new += 1
-    for table in root.findChildren(QAbstractItemView):
+    for table in [root] * isinstance(root, QAbstractItemView) + root.findChildren(QAbstractItemView):
         if not table.property(EQUIPPED) and hasattr(table, "horizontalHeader"):
             copy_table_on_ctrl_c(table)
             new += 1

@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from gui.shared.markers import marker_size, outlined, thin_plot
 from gui.shared.theme import PlotColors, plot_colors, style_view
 
 # Redraws a second while results come in (none when nothing changes). Every redraw is Python
@@ -89,6 +90,8 @@ class TrainingPlots(QWidget):
             # regenerate its ticks and labels (the most expensive part of a frame, and all of it
             # Python holding the GIL the training thread needs), so it should move rarely.
             item.disableAutoRange()
+            thin_plot(item)
+            widget.setAccessibleName(f"{TITLES[key]} plot")
             # Out of the curves' way: loss falls towards the bottom, accuracy climbs to the top.
             self.legends[key] = item.addLegend(offset=(-10, -10) if key == "acc" else (-10, 10))
             text = pg.TextItem(anchor=(0, 1))
@@ -109,6 +112,8 @@ class TrainingPlots(QWidget):
         for name, (plot, label, _, _) in CURVES.items():
             self.curves[name] = self.plots[plot].getPlotItem().plot(name=label)
         self._dirty: set[str] = set()
+        self._markers = 8  # the per-epoch markers' size now (0: none; gui/shared/markers.py)
+        self.setAccessibleName("Training curves")
         self._ema = None
         self._ema_steps = 0
         self._epochs_shown = 1
@@ -168,6 +173,21 @@ class TrainingPlots(QWidget):
             if value is not None:
                 self.series[name].append(ev.epoch, value)
                 self._dirty.add(name)
+        said = self.summary()
+        self.setAccessibleDescription(said)
+        for key, widget in self.plots.items():
+            widget.setAccessibleDescription(said)
+
+    def summary(self) -> str:
+        """What the curves say in words (screen readers): "test accuracy 88.0% after 3 epochs"."""
+        for name, words, unit in (("test_acc", "test accuracy", "%"), ("test_loss", "test loss", ""),
+                                  ("train_loss", "training loss", "")):
+            s = self.series[name]
+            if s.n:
+                epochs = int(s.x[s.n - 1])
+                value = f"{s.y[s.n - 1]:.1f}%" if unit else f"{s.y[s.n - 1]:.4g}"
+                return f"{words} {value} after {epochs} epoch{'s' if epochs != 1 else ''}"
+        return "no epochs yet"
 
     def refresh(self) -> None:
         """Push changed buffers to their plot items (the timer calls this)."""
@@ -178,7 +198,25 @@ class TrainingPlots(QWidget):
             self.curves[name].setData(x, y)
             self.redraws += 1
         self._dirty.clear()
+        self._thin_markers()
         self._fit_ranges()
+
+    def _thin_markers(self) -> None:
+        """Fewer and smaller per-epoch markers as epochs grow, none past a few hundred."""
+        size = marker_size(self.series["test_acc"].n or self.series["test_loss"].n, 8)
+        if size != self._markers:
+            self._markers = size
+            self._style_markers()
+
+    def _style_markers(self) -> None:
+        colors = self.colors
+        n = self.series["test_acc"].n or self.series["test_loss"].n
+        for name, (_, _, _, kind) in CURVES.items():
+            if kind in ("train", "test"):
+                curve = self.curves[name]
+                curve.setSymbol(("o" if kind == "train" else "s") if self._markers else None)
+                curve.setSymbolSize(self._markers)
+                curve.setSymbolPen(pg.mkPen(colors.background, width=1) if outlined(n) else None)
 
     def _fit_ranges(self) -> None:
         top = max([self._epochs_shown] + [int(math.ceil(s.x[s.n - 1])) for s in self.series.values()
@@ -208,8 +246,9 @@ class TrainingPlots(QWidget):
             widget.getPlotItem().setYRange(*self._y[key], padding=0.02 if key != "loss" else 0)
 
     def points(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """What the plot item `name` shows now."""
-        x, y = self.curves[name].getData()
+        """What the plot item `name` holds now (every point: drawing may thin them, see thin_plot)."""
+        curve = self.curves[name]
+        x, y = curve.xData, curve.yData
         empty = np.empty(0)
         return (empty, empty) if x is None else (x, y)
 
@@ -239,10 +278,8 @@ class TrainingPlots(QWidget):
             else:
                 color = colors.train if kind == "train" else colors.test
                 curve.setPen(pg.mkPen(color, width=2))
-                curve.setSymbol("o" if kind == "train" else "s")
-                curve.setSymbolSize(8)
                 curve.setSymbolBrush(color)
-                curve.setSymbolPen(pg.mkPen(colors.background, width=1))
+        self._style_markers()
         # Legend samples copy pens when added: rebuild them so they match the new colours.
         for key, legend in self.legends.items():
             legend.clear()
