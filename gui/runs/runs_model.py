@@ -49,9 +49,12 @@ COLUMNS: list[tuple[str, Callable, Optional[Callable], bool]] = [
     ("LR", lambda r: r.lr, _num("{:g}"), True),
     ("Batch", lambda r: r.batch_size, _num("{}"), True),
     ("Optimizer", lambda r: r.optimizer, None, False),
+    # What its training found (core/train/diagnoses.py): the codes here, the words in the tooltip
+    ("Diagnoses", lambda r: ", ".join(d["code"] for d in r.diagnoses), None, False),
     ("Note", lambda r: r.note, None, False),
 ]
-NAME, MODEL, STATUS, EPOCHS, LOSS, ACC, BEST, TIME, STARTED, LR, BATCH, OPTIMIZER, NOTE = range(len(COLUMNS))
+(NAME, MODEL, STATUS, EPOCHS, LOSS, ACC, BEST, TIME, STARTED, LR, BATCH, OPTIMIZER, DIAGNOSES,
+ NOTE) = range(len(COLUMNS))
 STATUS_COLORS = {"failed": "#cf222e", "interrupted": "#b35900", "running": "#1f6fc5"}
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -84,9 +87,17 @@ def tooltip(row, col: int) -> Optional[str]:
         return f"best epoch {row.best_epoch}{value}\n{row.best_checkpoint or ''}"
     if col == NOTE and row.note:
         return row.note
+    if col == DIAGNOSES and row.diagnoses:
+        return diagnoses_text(row.diagnoses)
     if col == NAME:
         return f"{row.title}\n{row.run_id}"
     return None
+
+
+def diagnoses_text(diagnoses: list) -> str:
+    """A run's findings in words: what, the numbers, what to try."""
+    return "\n\n".join(f"{d['code']}: {d['says']} {d.get('evidence', '')}. Try: {d.get('try', '')}"
+                       for d in diagnoses)
 
 
 def sort_order(rows: list, column: int, descending: bool) -> list[int]:
@@ -94,12 +105,14 @@ def sort_order(rows: list, column: int, descending: bool) -> list[int]:
     equal values keep the store's order (oldest first)."""
     key = COLUMNS[column][1]
     values = [key(r) for r in rows]
-    try:
-        return sorted(range(len(rows)), reverse=descending,
-                      key=lambda i: (0, 0) if values[i] is None else (1, values[i]))
+    missing = [i for i, v in enumerate(values) if v is None]
+    known = [i for i, v in enumerate(values) if v is not None] if missing else range(len(values))
+    try:  # sorted() is stable, also in reverse: equal values keep the store's order
+        known = sorted(known, key=values.__getitem__, reverse=descending)
     except TypeError:  # values of mixed kinds in one column: compared as text
-        return sorted(range(len(rows)), reverse=descending,
-                      key=lambda i: (0, "") if values[i] is None else (1, str(values[i])))
+        text = [str(v) for v in values]
+        known = sorted(known, key=text.__getitem__, reverse=descending)
+    return known + missing if descending else missing + known
 
 
 class RunsModel(QAbstractTableModel):

@@ -4,6 +4,7 @@ run's time up once a second (only the rows on screen are redrawn for it).
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Optional
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -14,6 +15,7 @@ from gui.shared.column_fit import fit_columns
 
 TICK_MS = 1000  # how often a running run's time is redrawn
 WIDEST = {NAME: 260, NOTE: 400}  # column widths the first fit does not go past
+STATUS_OF = attrgetter("status")
 
 
 class RunsTable(QWidget):
@@ -58,7 +60,7 @@ class RunsTable(QWidget):
         if not self._sized and rows:  # once: later the user's widths stay
             self._sized = True
             fit_columns(self.view, lambda r, c: display(self.model.row_at(r), c), WIDEST)
-        if any(r.status == "running" for r in self.model.rows):
+        if "running" in map(STATUS_OF, self.model.rows):
             self.ticker.start()
         else:
             self.ticker.stop()
@@ -97,7 +99,8 @@ class RunsTable(QWidget):
     def select_ids(self, run_ids: list[str], current: Optional[str] = None) -> None:
         wanted = set(run_ids)
         model = self.model
-        positions = [p for p, i in enumerate(model.order) if model.rows[i].run_id in wanted]
+        positions = [p for p, i in enumerate(model.order) if model.rows[i].run_id in wanted] \
+            if wanted else []
         selection = QItemSelection()
         last_col = len(COLUMNS) - 1
         start = None
