@@ -78,6 +78,7 @@ class ToolTabs(QObject):
         self.runs.open_requested.connect(self.open_run)
         self.runs.continue_requested.connect(self.continue_requested)
         self.runs.runs_deleted.connect(self.forget_runs)
+        self.canvas.teach.taught.connect(lambda _run_id: self.runs.refresh())
         # "R&uns": Alt+R is the Run menu's.
         for panel, title in ((self.evaluation, "&Evaluate"), (self.canvas, "&Draw"),
                              (self.runs, "R&uns")):
@@ -121,8 +122,12 @@ class ToolTabs(QObject):
     @Slot(object)
     def epoch_weights(self, weights) -> None:
         if self.built:
-            self.evaluation.update_live(weights.model_name, model_from_weights(weights),
+            model = model_from_weights(weights)
+            self.evaluation.update_live(weights.model_name, model,
                                         classes=weights.classes, recipe=weights.recipe)
+            if weights.classes:  # the Draw tab answers with the run's latest epoch as it trains
+                self.canvas.show_live(f"{weights.model_name} (training, epoch {weights.epoch})",
+                                      model, weights.classes, weights.recipe)
 
     @Slot(object)
     def run_saved(self, row) -> None:
@@ -130,6 +135,7 @@ class ToolTabs(QObject):
         tiny and just written), and list it in the Runs tab."""
         if not self.built:
             return
+        self.canvas.end_live()  # the run itself now, from its checkpoint
         self.show_run(row, row.checkpoint)
         self.runs.refresh()
 
@@ -178,7 +184,8 @@ class ToolTabs(QObject):
                 # Its own copy: the canvas predicts in its thread while the views evaluate in theirs.
                 # With its input recipe: a folder model reads a photo as it read its own pictures.
                 self.canvas.add_model(name, copy.deepcopy(ckpt.model), list(ckpt.meta["classes"]),
-                                      ckpt.meta.get("input"))
+                                      ckpt.meta.get("input"),
+                                      {"checkpoint": path, "run_id": row.run_id, "title": row.title})
                 names.append(name)
                 self._drawn[name] = row.run_id
             if opened:

@@ -23,6 +23,7 @@ from gui.draw.model_grid import ModelGrid, answer_text
 from gui.draw.pixel_view import PixelView
 from gui.draw.predict_worker import LivePredictor, Picture
 from gui.draw.prediction_bars import PredictionBars
+from gui.draw.teach_bar import TeachBar
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 
@@ -36,6 +37,8 @@ class CanvasPanel(QWidget):
         self.setAcceptDrops(True)
         self.models: list[tuple[str, list[str]]] = []
         self.recipes: list = []  # each model's core.pictures.recipe.InputRecipe
+        self.sources: list = []  # each model's {"checkpoint", "run_id", "title"}, None: not on disk
+        self._live: Optional[str] = None  # the name of a training run's latest epoch, while shown
         self.selected = 0
         self.last_prediction = None
         self._photo: Optional[tuple[str, np.ndarray]] = None  # the opened file, and its ink
@@ -43,6 +46,7 @@ class CanvasPanel(QWidget):
         self.predictor = LivePredictor(self._picture, parent=self)
         self.sees = PixelView(tile=140)
         self.bars = PredictionBars()
+        self.teach = TeachBar(self)  # "It's a …": teach the selected model (gui/draw/teach_bar.py)
         self.answer = QLabel("Draw something")
         self.answer.setWordWrap(True)
         self.grid = ModelGrid()
@@ -64,6 +68,7 @@ class CanvasPanel(QWidget):
         right.addWidget(self.note)
         right.addWidget(self.answer)
         right.addWidget(self.bars)
+        right.addWidget(self.teach)
         right.addStretch(1)
         middle = QHBoxLayout()
         middle.addWidget(self.surface, 3)
@@ -137,15 +142,17 @@ class CanvasPanel(QWidget):
         row.addWidget(button)
 
     # ---- models -----------------------------------------------------------------------------
-    def add_model(self, name: str, model, classes: list[str], recipe=None):
+    def add_model(self, name: str, model, classes: list[str], recipe=None, source=None):
         """Show this model's answers beside the others (it gets a private copy of the model).
         `recipe`: its InputRecipe, or its checkpoint's meta["input"] (None: Fashion-MNIST's, as
-        before recipes were stored); a damaged one raises core.pictures.recipe.RecipeError."""
+        before recipes were stored); a damaged one raises core.pictures.recipe.RecipeError.
+        `source`: {"checkpoint", "run_id", "title"} of a model on disk, which can be taught."""
         from core.pictures.recipe import InputRecipe
         recipe = InputRecipe.of(recipe)
         self.predictor.add_model(model, classes, recipe)
         self.models.append((name, list(classes)))
         self.recipes.append(recipe)
+        self.sources.append(source)
         self.grid.add(name, classes)
         if len(self.models) == 1:
             self.select_model(0)
@@ -161,7 +168,7 @@ class CanvasPanel(QWidget):
         index = names.index(name)
         self.predictor.remove_model(index)
         self.grid.remove(index)
-        del self.models[index], self.recipes[index]
+        del self.models[index], self.recipes[index], self.sources[index]
         self.last_prediction = None  # its figures are numbered by the old list
         if not self.models:
             self.selected = 0
@@ -170,6 +177,31 @@ class CanvasPanel(QWidget):
             return
         self.select_model(self.selected - (index < self.selected) if self.selected != index
                           else min(index, len(self.models) - 1))
+
+    def replace_model(self, index: int, name: str, model, source=None) -> None:
+        """Another version of the model at `index` (taught, undone, the next epoch): same classes
+        and recipe, its place and selection kept."""
+        self.predictor.replace_model(index, model)
+        self.models[index] = (name, self.models[index][1])
+        self.sources[index] = source
+        self.grid.rename(index, name)
+        self._show_selected()
+        self.predictor.request(explain=True)
+
+    def show_live(self, name: str, model, classes, recipe) -> None:
+        """A training run's latest epoch as a model, in place of its previous epoch."""
+        names = [n for n, _ in self.models]
+        if self._live in names and list(classes) == self.models[names.index(self._live)][1]:
+            self.replace_model(names.index(self._live), name, model)
+        else:
+            self.end_live()
+            self.add_model(name, model, classes, recipe)
+        self._live = name
+
+    def end_live(self) -> None:
+        if self._live is not None:
+            self.remove_model(self._live)
+            self._live = None
 
     def select_model(self, index: int):
         self.selected = index
@@ -192,8 +224,9 @@ class CanvasPanel(QWidget):
         except (CheckpointError, KeyError, ValueError) as e:  # a damaged recipe is a ValueError
             self.show_error(str(e))
             return False
-        self.add_model(f"{Path(path).stem} ({ckpt.meta['model_id']})", ckpt.model, ckpt.meta["classes"],
-                       recipe)
+        name = f"{Path(path).stem} ({ckpt.meta['model_id']})"
+        self.add_model(name, ckpt.model, ckpt.meta["classes"], recipe,
+                       {"checkpoint": str(Path(path).absolute()), "run_id": None, "title": name})
         return True
 
     def choose_checkpoint(self):
@@ -283,9 +316,11 @@ class CanvasPanel(QWidget):
         if p is None or p.blank or i >= len(p.probs):
             self.bars.clear()
             self.answer.setText("Draw something" if self.models else "Add or load a model")
+            self.teach.refresh()
             return
         self.answer.setText(f"{self.models[i][0]}: {answer_text(p.verdicts[i])}")
         self.bars.set_probs(self.models[i][1], p.probs[i], p.verdicts[i].unsure)
+        self.teach.refresh()
 
     def _on_explained(self, x):
         if x.model_index == self.selected and not self.surface.is_blank():
@@ -294,6 +329,7 @@ class CanvasPanel(QWidget):
             self.explanation_shown.emit(x.revision)
 
     def shutdown(self):
+        self.teach.shutdown()
         self.predictor.shutdown()
 
     def closeEvent(self, e):

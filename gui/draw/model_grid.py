@@ -98,6 +98,11 @@ class ModelGrid(QWidget):
             self._grid.addWidget(later, *divmod(i, COLUMNS))
         self._empty.setVisible(not self.cards)
 
+    def rename(self, index: int, name: str):
+        card = self.cards[index]
+        card.name = name
+        card.set_selected(card.lineWidth() == 2)
+
     def select(self, index: int):
         for i, card in enumerate(self.cards):
             card.set_selected(i == index)

@@ -66,6 +66,9 @@ class Models:
     def remove(self, job, index: int):
         del self._models[index]
 
+    def replace(self, job, index: int, model):
+        self._models[index] = (model, *self._models[index][1:])
+
     def _input(self, pic: Picture, recipe, x28: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(the picture one model sees, in 0..1; its input): each model reads the picture by its
         own recipe, as `predict` would (core.pictures.model_input)."""
@@ -160,6 +163,12 @@ class LivePredictor(QObject):
         `recipe`: its core.pictures.recipe.InputRecipe."""
         model = copy.deepcopy(model).cpu().eval()
         self._jobs.submit(self._models.add, model, list(classes), recipe, tag=("add", self._lineup))
+
+    def replace_model(self, index: int, model):
+        """Another version of the model at `index` (same classes and recipe): a private copy too."""
+        model = copy.deepcopy(model).cpu().eval()
+        self._lineup += 1  # an answer on its way is the old version's
+        self._jobs.submit(self._models.replace, index, model, tag=("replace", self._lineup))
 
     def remove_model(self, index: int):
         self._lineup += 1
