@@ -65,29 +65,34 @@ class DesktopWindow:
             install_all(page)
 
     # -- a note when a run ends in the background ------------------------------------------------
-    def _note(self, title: str, body: str) -> str:
-        """Say it on the desktop when the window is not the active one and notes are on."""
+    def note(self, title: str, body: str, show=None) -> str:
+        """Say it on the desktop when the window is not the active one and notes are on; a click
+        on it raises the window and calls `show` (the Training tab when None)."""
         if self.isActiveWindow() or not flag(self.settings, NOTIFY_KEY, True) or self._closing:
             return ""
         if self.notifier is None:
             from gui.shared.notify import Notifier
             self.notifier = Notifier(self.windowIcon(), self)
-        return self.notifier.notify(title, body, self._raise_on_training)
+        return self.notifier.notify(title, body, lambda: self._raise_on(show))
 
-    def _raise_on_training(self) -> None:
+    def _raise_on(self, show=None) -> None:
         self.showNormal()
         self.raise_()
         self.activateWindow()
-        self.tab_widget.setCurrentIndex(0)
+        if show is None:
+            self.tab_widget.setCurrentIndex(0)
+        else:
+            show()
 
     def _run_ended_note(self, result) -> None:
         if self.session.phase == "replaying":
             return  # the replay's end says it once
-        self._note(*ended_words(result))
+        self.note(*ended_words(result))
 
     def _replay_ended_note(self, name: str, problem: str) -> None:
-        self._note(f"Replay of {name} ended",
-                   f"It stopped: {problem}" if problem else "Every model of the notebook trained.")
+        self.note(f"Replay of {name} ended",
+                  f"It stopped: {problem}" if problem else "Every model of the notebook trained.",
+                  self.tool_tabs.replay)
 
 
 def ended_words(result) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QLis
                                QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from gui.evaluate.comparison import ComparisonView
+from gui.replay.boundaries import ReplayBoundaries
 from gui.runs.run_curves import RunCurves
 
 REDRAW_S = 0.5  # the racing curves are redrawn at most this often
@@ -67,10 +68,13 @@ class ReplayPanel(QWidget):
         lay.addWidget(self.findings, 3)
         self.curves = RunCurves(empty="The models' curves race here as they train.")
         self.comparison = ComparisonView()
+        self.boundaries = ReplayBoundaries()  # notebook 02's figure, shown for its replay
+        self.boundaries.hide()
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.curves)
+        right.addWidget(self.boundaries)
         right.addWidget(self.comparison)
-        right.setSizes([420, 260])
+        right.setSizes([380, 380, 240])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
@@ -83,6 +87,7 @@ class ReplayPanel(QWidget):
         session.replay_ended.connect(self._on_finished)
         self._mine = False  # a replay this tab asked for is going on
         self._runs: dict[str, dict] = {}  # run id -> {"row", "curve", "epochs"}
+        self._results: list[str] = []  # the run ids of the models trained so far
         self._dirty = False
         self._drawn_at = 0.0
         self._timer = QTimer(self)
@@ -112,6 +117,9 @@ class ReplayPanel(QWidget):
         self.findings.clear()
         self.curves.set_runs([])
         self.comparison.set_records([])
+        self._results: list[str] = []  # the run ids of the models trained so far
+        self.boundaries.clear()
+        self.boundaries.setVisible(name == "notebook02")
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.notebook.setEnabled(False)
@@ -149,6 +157,11 @@ class ReplayPanel(QWidget):
             acc = "" if r["model_acc"] is None else f", test acc {r['model_acc']:.2f}%"
             self._say(f"{r['model_name']}: test loss {r['model_loss']:.4f}{acc}, "
                       f"{r['training_time']:.1f} s")
+            self._compare_so_far(r["run_id"])
+            if self.boundaries.isVisibleTo(self) and r.get("checkpoint"):
+                problem = self.boundaries.add_model(r["model_name"], r["checkpoint"])
+                if problem:
+                    self._say(problem)
             self.runs_changed.emit()
         elif "finding" in row:
             self._say(_finding_text(row))
@@ -178,6 +191,19 @@ class ReplayPanel(QWidget):
         if self._dirty:
             self._dirty = False
             self.curves.set_runs([(r["row"], r["curve"], r["epochs"]) for r in self._runs.values()])
+
+    def _compare_so_far(self, run_id: str) -> None:
+        """Each trained model into the comparison table and bar chart as it ends (notebook 03's
+        end adds the notebook's own figures to them)."""
+        from core.runs.store import RunStore, StoreError
+        self._results.append(run_id)
+        try:
+            store = RunStore()
+            records = [store.get(i) for i in self._results]
+        except StoreError as e:
+            self._say(str(e))
+            return
+        self.comparison.set_records([r for r in records if r is not None])
 
     def _show_comparison(self, row: dict) -> None:
         from core.runs.store import RunStore, StoreError

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, QProcess, Slot
+from PySide6.QtCore import SLOT, QObject, QProcess, Slot
 
 SERVICE = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
@@ -61,12 +61,13 @@ class Notifier(QObject):
             return False
         if not self._listening:
             self._listening = bus.connect(SERVICE, PATH, SERVICE, "ActionInvoked", self,
-                                          "_action_invoked(uint,QString)")
+                                          SLOT("_action_invoked(uint,QString)"))
         proc = QProcess(self)
         proc.setProgram(gdbus)
         proc.setArguments(["call", "--session", "--dest", SERVICE, "--object-path", PATH,
-                           "--method", f"{SERVICE}.Notify", "TrainDesk", "0", "traindesk",
-                           title, body, '["default", "Show"]', "{}", str(TIMEOUT_MS)])
+                           "--method", f"{SERVICE}.Notify", "TrainDesk", "uint32 0", "traindesk",
+                           title, body, '["default", "Show"]', "@a{sv} {}",
+                           f"int32 {TIMEOUT_MS}"])
         proc.finished.connect(lambda *_: self._delivered(proc, on_click))
         proc.start()
         self.process = proc
@@ -78,7 +79,7 @@ class Notifier(QObject):
         if on_click is not None and len(words) >= 2 and words[1].isdigit():
             self._clicks[int(words[1])] = on_click
 
-    @Slot(int, str)
+    @Slot("uint", str)
     def _action_invoked(self, note_id: int, action: str) -> None:
         click = self._clicks.pop(int(note_id), None)
         if click is not None and action == "default":

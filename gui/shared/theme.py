@@ -159,3 +159,7 @@ def style_view(view, colors: PlotColors) -> None:
             item.setTitle(item.titleLabel.text, color=fg)
         if item.legend is not None:
             item.legend.setLabelTextColor(fg)
+    if not hasattr(view, "getPlotItem"):  # a legend in a column of its own (the runs' curves)
+        for item in view.ci.items:
+            if hasattr(item, "setLabelTextColor"):
+                item.setLabelTextColor(fg)

@@ -53,8 +53,12 @@ def start_sweep(window, arguments: list[str]):
     """Run `main.py <arguments>` (a sweep) in a new Sweep tab; returns its SweepView."""
     from gui.sweep.sweep_view import SweepView
 
+    tabs = window.tool_tabs
     view = SweepView(arguments)
     view.log_line.connect(window.log)
+    # a note on the desktop when it ends while the window is in the background (gui/window_desktop.py)
+    view.ended.connect(lambda _code: window.note("The sweep ended", view.message.text(),
+                                                 tabs.show_sweep_tab))
     window.tool_tabs.add_sweep_tab(view)
     window.log("\u2014 Sweep: main.py " + " ".join(arguments))
     view.start()

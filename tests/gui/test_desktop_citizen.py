@@ -231,4 +231,57 @@ def test_menus_shortcuts_theme_setting_and_the_note(qtbot, window, settings, the
                              model_loss=0.3, epochs_done=3, error=None)
     assert ended_words(result) == ("fashion-v0 finished", "test accuracy 88.0% after 3 epochs")
     window.menus.notify.setChecked(False)
-    assert window._note("x", "y") == ""
+    assert window.note("x", "y") == ""
+
+
+SCALED = r"""
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from gui.draw.draw_surface import DrawSurface
+
+def mouse(w, kind, p):
+    button = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseMove else Qt.MouseButton.LeftButton
+    held = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
+    QApplication.sendEvent(w, QMouseEvent(kind, p, w.mapToGlobal(p), button, held,
+                                          Qt.KeyboardModifier.NoModifier))
+
+s = DrawSurface()
+s.resize(300, 340)
+s.show()
+app.processEvents()
+r = s.rect()  # the pointer's place in the widget, in logical pixels, from its own geometry
+side = min(r.width(), r.height())
+x0, y0 = (r.width() - side) / 2, (r.height() - side) / 2
+for fx, fy in ((0.25, 0.75), (0.8, 0.2)):
+    s.clear()
+    p = QPointF(x0 + side * fx, y0 + side * fy)
+    mouse(s, QEvent.Type.MouseButtonPress, p)
+    mouse(s, QEvent.Type.MouseMove, p + QPointF(1, 0))
+    mouse(s, QEvent.Type.MouseButtonRelease, p + QPointF(1, 0))
+    app.processEvents()
+    ink = s.ink()
+    ys, xs = np.nonzero(ink)
+    print(s.devicePixelRatioF(), round(xs.mean() / ink.shape[1], 3), round(ys.mean() / ink.shape[0], 3))
+"""
+
+
+@pytest.mark.parametrize("scale", ["1.25", "1.5", "2"])
+def test_a_stroke_lands_where_the_pointer_is_at_high_dpi(scale, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale,
+               PYTHONPATH=str(root))
+    out = subprocess.run([sys.executable, "-c", SCALED], env=env, cwd=root, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = [line.split() for line in out.stdout.splitlines()]
+    assert float(lines[0][0]) == pytest.approx(float(scale))  # really drawn at that scale
+    assert [float(v) for v in lines[0][1:]] == pytest.approx([0.25, 0.75], abs=0.02)
+    assert [float(v) for v in lines[1][1:]] == pytest.approx([0.8, 0.2], abs=0.02)

@@ -26,6 +26,17 @@ def test_the_menu_action_opens_the_tab_and_notebook02_plays_through(window, qtbo
     text = panel.findings.text()
     assert "800 training and 200 test" in text and "CircleModelV2" in text
     assert len(panel.curves.items) == 3  # three runs raced on one set of axes
+    # 1000 epochs each: their test figures are lines in each run's colour, not dots
+    assert all((items.get("test_acc") or items["test_loss"]).opts["symbol"] is None
+               for items in panel.curves.items.values())
+    # The notebook's own figure: each circles model's boundary over the train and the test points
+    # (the line stack fits a line: it has none)
+    assert list(panel.boundaries.plots) == ["CircleModelV1", "CircleModelV2"]
+    for train, test in panel.boundaries.plots.values():
+        assert train.image.image.shape == (101, 101) and test.image.image is train.image.image or \
+            (test.image.image == train.image.image).all()
+        assert len(train.points.data) == 800 and len(test.points.data) == 200
+    assert panel.comparison.table.rowCount() == 3  # and the comparison is filled as models end
     new = [r for r in RunStore().runs() if r.run_id not in before]
     assert len(new) == 3 and {r.source for r in new} == {"replay"}
     assert len({r.sweep for r in new}) == 1  # one replay id ties them together
