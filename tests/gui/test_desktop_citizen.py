@@ -285,3 +285,52 @@ def test_a_stroke_lands_where_the_pointer_is_at_high_dpi(scale, tmp_path):
     assert float(lines[0][0]) == pytest.approx(float(scale))  # really drawn at that scale
     assert [float(v) for v in lines[0][1:]] == pytest.approx([0.25, 0.75], abs=0.02)
     assert [float(v) for v in lines[1][1:]] == pytest.approx([0.8, 0.2], abs=0.02)
+
+
+NOTE = r"""
+import time
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from gui.shared.notify import Notifier
+n = Notifier()
+print(n.notify("fashion-v0 finished", "test accuracy 88.0% after 3 epochs"))
+n.process.waitForFinished(20000)
+"""
+
+
+@pytest.mark.skipif(not all(__import__("shutil").which(p) for p in ("dbus-daemon", "dbus-monitor",
+                                                                     "gdbus")),
+                    reason="needs a D-Bus daemon, dbus-monitor and gdbus")
+def test_the_note_is_a_freedesktop_notify_call_on_the_session_bus(tmp_path):
+    """No tray here: the note goes over D-Bus as org.freedesktop.Notifications.Notify, typed as
+    the specification says (susssasa{sv}i); a private bus and dbus-monitor see the call."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        address = daemon.stdout.readline().strip()
+        monitor = subprocess.Popen(["dbus-monitor", "--address", address,
+                                    "interface='org.freedesktop.Notifications'"],
+                                   stdout=subprocess.PIPE, text=True)
+        time.sleep(0.5)  # it has registered its match rule (checked below by what it saw)
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DBUS_SESSION_BUS_ADDRESS=address,
+                   PYTHONPATH=str(root))
+        out = subprocess.run([sys.executable, "-c", NOTE], env=env, cwd=root, capture_output=True,
+                             text=True, timeout=120)
+        assert out.stdout.split()[0] == "dbus", out.stderr
+        time.sleep(0.5)
+        monitor.terminate()
+        seen = monitor.communicate(timeout=10)[0]
+    finally:
+        daemon.terminate()
+        daemon.wait(10)
+    call = seen[seen.index("member=Notify"):]
+    for expected in ('string "TrainDesk"', "uint32 0", 'string "fashion-v0 finished"',
+                     'string "test accuracy 88.0% after 3 epochs"', 'string "default"', "int32 8000"):
+        assert expected in call, call
