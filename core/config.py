@@ -252,3 +252,6 @@ class RunResult:
     status: str = "finished"        # or "stopped", "halted" (NaN/inf loss), "diverged" (core.train.doctor)
     best: Optional[dict] = None     # {"epoch", "value", "by"}: the best epoch so far
     early_stopped: bool = False     # ended by the patience rule, not by reaching the last epoch
+    # What the run's numbers say went wrong (core/train/diagnoses.py): [{"code", "says",
+    # "evidence", "try"}]
+    diagnoses: list = field(default_factory=list)

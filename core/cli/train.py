@@ -136,15 +136,18 @@ def _finish_train(run, signum) -> int:
     """Save what was trained (never untrained weights), report, and pick the exit code. "Saved"
     only for a checkpoint this ending wrote: after a failed write the run is failed, and the
     result names the checkpoint still on disk with its own epoch and figures."""
+    from core.runs.annotations import keep_diagnoses
     if signum is not None:
         say(f"{signal.Signals(signum).name}: stopped after the current batch")
     trainer = run.trainer
     res = run.finish()
+    keep_diagnoses(run, res.diagnoses)  # for the Runs tab
     out = {"run_id": run.run_id, "model_name": res.model_name, "model_loss": num(res.model_loss),
            "model_acc": num(res.model_acc), "training_time": res.training_time,
            "epochs": res.epochs_done, "status": res.status, "checkpoint": res.checkpoint,
            "best_checkpoint": run.best["path"] if run.best else None,
-           "best_epoch": run.best["epoch"] if run.best else None}
+           "best_epoch": run.best["epoch"] if run.best else None,
+           "diagnoses": res.diagnoses}  # what went wrong, in words (core/train/diagnoses.py)
     if trainer.early_stopped:
         out["early_stopped"] = True
     if res.error:

@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
+from core.runs.annotations import checked_diagnoses
+
 STATUSES = ("running", "finished", "stopped", "failed", "interrupted")
 
 
@@ -46,6 +48,7 @@ class RunRow:
     config: dict = field(default_factory=dict)
     sweep: Optional[str] = None     # the id of the sweep that started it
     world_size: int = 1             # processes that trained it together (torchrun)
+    diagnoses: list = field(default_factory=list)  # [{"code", "says", "evidence", "try"}]
 
     @property
     def title(self) -> str:
@@ -126,4 +129,5 @@ def row_from_db(r) -> RunRow:
         error=_text(r["error"], "error", True), folder=_text(r["folder"], "folder", True),
         source=_text(r["source"], "source"), resumed_from=_text(r["resumed_from"], "resumed from", True),
         config=config, sweep=_text(r["sweep"], "sweep", True),
-        world_size=r["world_size"] if is_number(r["world_size"], integer=True) else 1)
+        world_size=r["world_size"] if is_number(r["world_size"], integer=True) else 1,
+        diagnoses=checked_diagnoses(r["diagnoses"] if "diagnoses" in r.keys() else None))

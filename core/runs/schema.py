@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS runs (
     final_loss REAL, final_acc REAL, training_time REAL NOT NULL DEFAULT 0,
     epochs_done INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT '', error TEXT,
     source TEXT NOT NULL DEFAULT '', resumed_from TEXT, sweep TEXT,
-    world_size INTEGER NOT NULL DEFAULT 1);
+    world_size INTEGER NOT NULL DEFAULT 1, diagnoses TEXT);
 CREATE TABLE IF NOT EXISTS epochs (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL,
     train_loss REAL, train_acc REAL, test_loss REAL, test_acc REAL, seconds REAL, lr REAL,
@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS curve (
     PRIMARY KEY (run_id, step));
 """
 # Columns added after the first release of this schema: (name, declaration), added when missing.
-ADDED_COLUMNS = (("sweep", "TEXT"), ("world_size", "INTEGER NOT NULL DEFAULT 1"))
+ADDED_COLUMNS = (("sweep", "TEXT"), ("world_size", "INTEGER NOT NULL DEFAULT 1"),
+                 ("diagnoses", "TEXT"))  # JSON: core/train/diagnoses.py's findings
 
 
 def _columns(con: sqlite3.Connection) -> set[str]:

@@ -28,6 +28,7 @@ from core.paths import runs_dir
 from core.runs.schema import (Damaged, StoreError, as_damage, create, damaged, integrity_problem,
                               mending)
 from core.runs import liveness, readonly
+from core.runs.annotations import RunAnnotations
 from core.runs.liveness import OTHER_HOST_STALE_S  # noqa: F401 - tests read it from here
 from core.runs.processes import SEES_PROCESSES, process_start
 from core.runs.row import STATUSES, RunRow  # noqa: F401 - RunRow: what callers get from here
@@ -44,7 +45,7 @@ def default_path() -> Path:
     return runs_dir() / DB_NAME
 
 
-class RunStore:
+class RunStore(RunAnnotations):
     """The run history. Cheap to make: each call opens a short connection of its own."""
 
     def __init__(self, path: Optional[Path] = None, migrate: bool = True):
@@ -286,17 +287,7 @@ class RunStore:
                          error, run_id))
             self._set_checkpoints(con, run_id, checkpoint, best)
 
-    # -- the user's edits -----------------------------------------------------------------------
-    @mending
-    def rename(self, run_id: str, name: str) -> None:
-        with self._tx() as con:
-            con.execute("UPDATE runs SET name=? WHERE id=?", (name.strip()[:200], run_id))
-
-    @mending
-    def set_note(self, run_id: str, note: str) -> None:
-        with self._tx() as con:
-            con.execute("UPDATE runs SET note=? WHERE id=?", (note[:10_000], run_id))
-
+    # -- the user's edits (rename, set_note: core/runs/annotations.py) ---------------------------
     @mending
     def delete(self, run_id: str) -> list[Path]:
         """Remove the run and the files it made (its checkpoints, TensorBoard logs, its folder if

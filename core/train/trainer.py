@@ -20,6 +20,7 @@ from core import workflows
 from core.train import distributed
 from core.train import doctor
 from core.train.augment import augmenter
+from core.train.diagnoses import Diagnoses
 from core.train.control import Control  # noqa: F401 - imported from here by the window and the CLI
 from core.config import SETTINGS, BatchResult, EpochResult, RunResult, TrainConfig
 from core.device import describe, pick_device
@@ -96,6 +97,7 @@ class Trainer:
         self.threads = pick_threads(self)
         self.history: list[EpochResult] = []
         self.state = TrainingState()  # steps, time, best epoch, the doctor's and patience's counts
+        self.diagnoses, self.test_logits = Diagnoses(log), None  # what the numbers say went wrong
         self.error: Optional[str] = None
         self.status = "finished"  # or "stopped", "halted" (NaN/inf), "diverged" (core.train.doctor)
         self.stopped = False
@@ -176,6 +178,7 @@ class Trainer:
                 return
             self.history.append(result)
             self._good_state = self._weights_copy()
+            self.diagnoses.epoch_end(self, self.test_logits)
             by = self.config.best_by
             improved = st.note_best(result.epoch, getattr(result, by), by, result.test_loss)
             if self.on_epoch is not None:
@@ -326,6 +329,7 @@ class Trainer:
         return status
 
     def _diverged(self, found: doctor.Diagnosis, when: str) -> str:
+        self.diagnoses.diverged(found.finding, when, found.advice)
         return self._halt(f"{found.finding} {when}", found.status, "Training diverged", found.advice)
 
     # -- results ----------------------------------------------------------------------------------
@@ -338,7 +342,7 @@ class Trainer:
     def evaluate(self) -> tuple[float, Optional[float]]:
         if self.world_size > 1:
             return self._evaluate_shared()
-        logits = self.predict_logits(self.data.test_x)
+        logits = self.test_logits = self.predict_logits(self.data.test_x)  # kept for the diagnoses
         y = self.data.test_y
         loss = self.loss_fn(logits, y).item()
         return loss, self._pct(self._correct(logits, y).item(), len(y))
@@ -389,4 +393,4 @@ class Trainer:
         return RunResult(self.spec.class_name, loss, acc, self.state.training_time,
                          len(self.history), describe(self.device), self.threads, self.stopped,
                          self.error, checkpoint, extra, status, self.state.best,
-                         self.state.early_stopped)
+                         self.state.early_stopped, self.diagnoses.as_list())

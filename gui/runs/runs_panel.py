@@ -352,6 +352,8 @@ def _details(row, selected: int) -> str:
         parts.append(f"continued from {row.resumed_from}")
     if row.error:
         parts.append(row.error)
+    if row.diagnoses:  # what its training found; the Diagnoses column's tooltip has the words
+        parts.append("diagnosed: " + ", ".join(d["code"] for d in row.diagnoses))
     if selected > 1:
         parts.append(f"{selected} runs selected")
     return " \u00b7 ".join(p for p in parts if p)

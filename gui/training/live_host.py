@@ -2,7 +2,8 @@
 workflows (the line's fit, the circles' boundary), one on show at a time, as the workflow says.
 
 A mixin of MainWindow (gui/main_window.py): it owns `plots`, `live_stack`, `_plot_layout`,
-`plot_placeholder`, `panel` and `plots_ready`.
+`plot_placeholder`, `panel` and `plots_ready`; the Diagnosis panel (`diagnosis`,
+gui/training/diagnosis_panel.py) sits on the views' right.
 """
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ class LiveHost:
         """Built once torch is in (pyqtgraph takes a second to import)."""
         from gui.training.live_views import LiveViews
         from gui.training.plots import TrainingPlots
+        from gui.training.diagnosis_panel import DiagnosisPanel, beside
         self.plots = TrainingPlots()
         self.live_stack = LiveViews(self.plots)
-        self._plot_layout.replaceWidget(self.plot_placeholder, self.live_stack)
+        self.diagnosis = DiagnosisPanel()  # what the run's numbers say went wrong, beside them
+        self.diagnosis.connect_session(self.session)
+        views = beside(self.live_stack, self.diagnosis)
+        self._plot_layout.replaceWidget(self.plot_placeholder, views)
         self.plot_placeholder.deleteLater()
-        self._plot_layout.setStretchFactor(self.live_stack, 1)
+        self._plot_layout.setStretchFactor(views, 1)
         self._show_live_view()
         self.plots_ready.emit()
 

@@ -30,6 +30,7 @@ class TrainingSession(QObject):
     run_started = Signal(object)
     batch_done = Signal(object)
     epoch_done = Signal(object)
+    diagnosed = Signal(object)
     run_finished = Signal(object)
     failed = Signal(object, bool)  # Failure, and whether it settled the phase (idle or broken)
     log = Signal(str)
@@ -106,7 +107,8 @@ class TrainingSession(QObject):
         w.run_started.connect(self._on_run_started)
         w.run_finished.connect(self._on_finished)
         w.failed.connect(self._on_failed)
-        for name in ("data_ready", "data_progress", "batch_done", "epoch_done", "log", "parameters_counted",
+        for name in ("data_ready", "data_progress", "batch_done", "epoch_done", "diagnosed", "log",
+                     "parameters_counted",
                      "download_progress", "download_finished", "data_arrays", "weights_ready",
                      "run_saved", "run_recorded", "live_scene", "live_frame",
                      "folder_scanned", "replay_row"):

@@ -39,6 +39,7 @@ class TrainWorker(QObject):
     run_started = Signal(object)         # RunStarted
     batch_done = Signal(object)          # core.config.BatchResult
     epoch_done = Signal(object)          # core.config.EpochResult
+    diagnosed = Signal(object)           # the run's findings changed: [{"code", "says", "evidence", "try"}]
     run_finished = Signal(object)        # core.config.RunResult (also after stop or NaN halt)
     failed = Signal(object)              # Failure; ends a request that could not finish
     log = Signal(str)

@@ -138,7 +138,11 @@ class WorkerJobs:
         if live is not None:  # a paced run; paused or slowly paced, it shows each epoch before it waits
             live.first = first
             trainer.on_idle = lambda: live.pending and self._send_frame(live)
+        said = -1  # the diagnoses' version last sent (core/train/diagnoses.py)
         for event in self._recorded.events(epochs):
+            if trainer.diagnoses.version != said:
+                said = trainer.diagnoses.version
+                self.out.diagnosed.emit(trainer.diagnoses.as_list())
             if isinstance(event, EpochResult) and live is not None:
                 live.pending += 1  # the epochs of a frame go out together, the last one as a signal
                 if live.due():
@@ -150,6 +154,7 @@ class WorkerJobs:
             else:
                 self._emit_batch(event)
         result = self._save()
+        self.out.diagnosed.emit(result.diagnoses)  # with a divergence, found as the run ended
         if live is not None:
             self._send_frame(live, end=result)
         self.out.run_finished.emit(result)
@@ -226,8 +231,10 @@ class WorkerJobs:
     def _save(self):
         """End the run in the history and on disk; a Fashion-MNIST run with weights goes on to
         the Evaluate and Draw tabs."""
+        from core.runs.annotations import keep_diagnoses
         recorded = self._recorded
         result = recorded.finish()
+        keep_diagnoses(recorded, result.diagnoses)  # before the Runs tab reads the run back
         if result.checkpoint:
             self.out.log.emit(f"Saved {result.checkpoint}")
         if recorded.store is not None:

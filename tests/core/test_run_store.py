@@ -261,8 +261,9 @@ def test_a_history_that_cannot_be_opened_does_not_stop_a_training(tmp_path, caps
 def test_a_history_from_before_the_sweep_columns_gains_them(tmp_path):
     from core.runs.schema import ADDED_COLUMNS, SCHEMA
     db = tmp_path / "runs.sqlite"
-    old_schema = SCHEMA.replace(", sweep TEXT,\n    world_size INTEGER NOT NULL DEFAULT 1)", ")")
-    assert "sweep" not in old_schema and ADDED_COLUMNS
+    old_schema = SCHEMA.replace(", sweep TEXT,\n    world_size INTEGER NOT NULL DEFAULT 1, "
+                                "diagnoses TEXT)", ")")
+    assert "sweep" not in old_schema and "diagnoses" not in old_schema and ADDED_COLUMNS
     with sqlite3.connect(db) as con:
         con.executescript(old_schema)
         con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
@@ -271,6 +272,10 @@ def test_a_history_from_before_the_sweep_columns_gains_them(tmp_path):
     store = RunStore(db)
     (row,) = store.runs()
     assert row.run_id == "old" and row.sweep is None and row.world_size == 1
+    assert row.diagnoses == []
     store.begin("new", {"model": "fashion-v0"}, "V0", "cpu", "2.x", None, "sweep", sweep="s-1",
                 world_size=2)
     assert store.get("new").sweep == "s-1" and store.get("new").world_size == 2
+    store.set_diagnoses("new", [{"code": "plateau", "says": "No progress.", "evidence": "e",
+                                 "try": "t"}])
+    assert [d["code"] for d in store.get("new").diagnoses] == ["plateau"]
