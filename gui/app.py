@@ -191,7 +191,7 @@ def _probe_ready(window, app, errors) -> None:
         loaded = window.tool_tabs.built and (window.data_source is not None or bool(failures) or
                                              window.phase == BROKEN)
         if not loaded and not errors.count and time.monotonic() < deadline:
-            QTimer.singleShot(100, check)
+            QTimer.singleShot(100, window, check)  # never after the window is gone
             return
         tabs = window.tab_widget
         for i in range(tabs.count()):
