@@ -11,7 +11,7 @@ from typing import Optional
 
 from core.runs.annotations import checked_diagnoses
 
-STATUSES = ("running", "finished", "stopped", "failed", "interrupted")
+STATUSES = ("running", "finished", "stopped", "failed", "interrupted", "pruned")  # pruned: by a study
 
 
 @dataclass

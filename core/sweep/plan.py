@@ -14,7 +14,7 @@ import math
 import random
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from core.config import TrainConfig
@@ -82,11 +82,12 @@ class Plan:
     out: str
     grid_size: int            # combinations in the grid (more than len(runs) with --random)
     why: str = ""             # how `parallel` and `threads` were chosen, for people
+    study: dict = field(default_factory=dict)  # an Optuna study's name, storage, space (study.py)
 
     def to_json(self) -> dict:
         return {"id": self.id, "model": self.model, "runs": self.runs, "grid_size": self.grid_size,
                 "parallel": self.parallel, "threads": self.threads, "gpus": self.gpus,
-                "out": self.out, "settings": self.passed}
+                "out": self.out, "settings": self.passed, **self.study}
 
 
 def make_plan(model: str, lists: dict, passed: Optional[dict] = None, random_n: Optional[int] = None,

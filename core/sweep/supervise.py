@@ -1,6 +1,8 @@
 """Supervising a sweep's processes: `SweepRun` starts the plan's `main.py train` processes, at most
 `plan.parallel` at once, reads each one's JSON result line, reports each finished run, and returns
 the summary. A run that fails (diverges, crashes) is reported and never stops the others.
+The runs come from a source: `PlanRuns`, the plan's fixed list (grid or random sample), or an Optuna
+study's trials (core/sweep/study.py), which also hears each run's epoch lines and may prune a run.
 `SweepRun.stop()` (a signal handler may call it: it only sets a flag) stops the sweep: no new run
 starts and each running one is sent SIGTERM, which makes `train` finish its batch, save and report,
 as its own Ctrl+C does. If the sweep process dies outright, the kernel sends its runs SIGTERM.
@@ -19,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from core.sweep.plan import Plan, best_run, describe, finite_number, train_argv
+from core.sweep.plan import SWEPT, Plan, best_run, describe, finite_number, train_argv
 
 STOP_WAIT_S = 60.0  # after a stop, how long a run may take to save before it is killed
 
@@ -40,14 +42,44 @@ def _parent_death_signal() -> Optional[Callable[[], None]]:
     return lambda: prctl(1, term)  # 1: PR_SET_PDEATHSIG
 
 
+class PlanRuns:
+    """The runs of a plan's fixed list, in order. A source of runs for SweepRun: `take()` the next
+    (index, values, extra train arguments) or None; `epoch()` hears a run's epoch line and says
+    whether to prune it; `ended()` hears its end (and may add to its entry)."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.total = len(plan.runs)
+        self.pending = collections.deque(range(self.total))
+
+    def more(self) -> bool:
+        return bool(self.pending)
+
+    def take(self) -> Optional[tuple[int, dict, list[str]]]:
+        if not self.pending:
+            return None
+        i = self.pending.popleft()
+        return i, self.plan.runs[i], []
+
+    def not_started(self) -> list[tuple[int, dict]]:
+        return [(i, self.plan.runs[i]) for i in self.pending]
+
+    def epoch(self, child: "Child", line: dict) -> bool:
+        return False
+
+    def ended(self, child: "Child", entry: dict) -> None:
+        pass
+
+
 @dataclass
 class Child:
-    index: int                # 0-based place in the plan
+    index: int                # 0-based place in the plan (or in this process's trials)
     values: dict
     proc: subprocess.Popen
     started: float
     result: Optional[dict] = None
     epochs: int = 0
+    pruned: bool = False      # the source asked for it to stop early
     tail: collections.deque = field(default_factory=lambda: collections.deque(maxlen=20))
     readers: list = field(default_factory=list)
 
@@ -58,17 +90,18 @@ class SweepRun:
     def __init__(self, plan: Plan, command: Optional[list[str]] = None,
                  emit: Callable[[dict], None] = lambda obj: None,
                  say: Callable[[str], None] = lambda msg: None, echo: bool = False,
-                 env: Optional[dict] = None):
+                 env: Optional[dict] = None, source=None):
         from core.launcher import command as this_install
         self.plan = plan
+        self.source = source or PlanRuns(plan)
         self.command = command or this_install()  # the bundle's executable, or python main.py
         self.emit, self.say, self.echo = emit, say, echo
         self.env = dict(os.environ if env is None else env)
-        self.entries: list[Optional[dict]] = [None] * len(plan.runs)
+        self.entries: dict[int, dict] = {}  # index -> the run's entry, once it ended
         self._stop_requested = False
         self._stopped_at: Optional[float] = None
         self._killed = False
-        self._done: "queue.Queue[Child]" = queue.Queue()
+        self._done: "queue.Queue[tuple[str, Child, Optional[dict]]]" = queue.Queue()
         self._death_signal = _parent_death_signal()
 
     def stop(self) -> None:
@@ -80,8 +113,7 @@ class SweepRun:
     def stopping(self) -> bool:
         return self._stop_requested
 
-    def _start(self, index: int, slot: int) -> Child:
-        values = self.plan.runs[index]
+    def _start(self, index: int, values: dict, extra: list[str], slot: int) -> Child:
         env = dict(self.env)
         if self.plan.gpus:
             env["CUDA_VISIBLE_DEVICES"] = str(slot % self.plan.gpus)  # unused by Apple MPS
@@ -92,7 +124,7 @@ class SweepRun:
             kw["process_group"] = 0
             if self._death_signal is not None:
                 kw["preexec_fn"] = self._death_signal
-        proc = subprocess.Popen([*self.command, *train_argv(self.plan, values)], env=env,
+        proc = subprocess.Popen([*self.command, *train_argv(self.plan, values), *extra], env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, encoding="utf-8",
                                 errors="replace", bufsize=1, **kw)
@@ -115,9 +147,10 @@ class SweepRun:
                     child.result = obj["result"]
                 elif "epoch" in obj:
                     child.epochs = obj["epoch"]
+                    self._done.put(("epoch", child, obj))
         child.readers[1].join()  # stderr too: its last lines may say why a run failed
         child.proc.wait()
-        self._done.put(child)
+        self._done.put(("end", child, None))
 
     def _read_stderr(self, child: Child) -> None:
         for line in child.proc.stderr:
@@ -125,31 +158,24 @@ class SweepRun:
             if line.strip():
                 child.tail.append(line)
                 if self.echo:
-                    self.say(f"[{child.index + 1}/{len(self.plan.runs)}] {line}")
+                    self.say(f"[{child.index + 1}/{self.source.total}] {line}")
 
     def _signal_all(self, running: dict, sig: int) -> None:
         for child in running.values():
-            if child.proc.returncode is None:
-                try:
-                    if os.name == "posix":
-                        os.kill(child.proc.pid, sig)
-                    else:  # no signals to forward on Windows: the run ends without saving
-                        child.proc.terminate()
-                except OSError:
-                    pass
+            _signal(child, sig)
 
     def run(self) -> dict:
         plan = self.plan
         started = time.monotonic()
-        total = len(plan.runs)
+        source = self.source
+        total = source.total
         self.emit({"plan": plan.to_json()})
         self.say(f"Sweep {plan.id}: {total} runs of {plan.model}, {plan.parallel} at a time "
                  f"({plan.why}), "
                  f"{_threads_text(plan.threads)} each; runs go in {plan.out}")
-        pending = collections.deque(range(total))
         running: dict[int, Child] = {}  # slot -> child
         done = 0
-        while running or pending and not self._stop_requested:
+        while running or source.more() and not self._stop_requested:
             if self._stop_requested and self._stopped_at is None:
                 self._stopped_at = time.monotonic()
                 if running:
@@ -160,34 +186,46 @@ class SweepRun:
                 self._killed = True
                 for child in running.values():
                     child.proc.kill()
-            while pending and len(running) < plan.parallel and not self._stop_requested:
+            while source.more() and len(running) < plan.parallel and not self._stop_requested:
                 slot = min(set(range(plan.parallel)) - set(running))
-                running[slot] = self._start(pending.popleft(), slot)
+                taken = source.take()
+                if taken is None:  # a study with nothing left to try
+                    break
+                running[slot] = self._start(*taken, slot)
             try:
-                child = self._done.get(timeout=0.2)
+                kind, child, line = self._done.get(timeout=0.2)
             except queue.Empty:
+                continue
+            if kind == "epoch":
+                if not child.pruned and not self._stop_requested and source.epoch(child, line):
+                    child.pruned = True  # it finishes its batch, saves and stops, as on a stop
+                    _signal(child, signal.SIGTERM)
                 continue
             slot = next(s for s, c in running.items() if c is child)
             del running[slot]
             done += 1
             entry = self._entry(child)
+            source.ended(child, entry)
             self.entries[child.index] = entry
             self.emit({"run": entry})
             self.say(f"{done}/{total} done: {describe(child.values)} -> {_outcome(entry)}")
-        for i in pending:  # stopped before they started
-            self.entries[i] = {"index": i + 1, **self.plan.runs[i], "run_id": None,
+        for i, values in source.not_started():  # stopped before they started
+            self.entries[i] = {"index": i + 1, **values, "run_id": None,
                                "status": "not started", "model_acc": None, "model_loss": None,
                                "checkpoint": None}
-        runs = [e for e in self.entries if e is not None]
-        best = best_run(runs)
-        failed = sum(1 for e in runs if e["status"] not in ("finished", "stopped", "not started"))
+        runs = [self.entries[i] for i in sorted(self.entries)]
+        # A pruned run's figure is an early epoch's: the best is a run that went the distance.
+        best = best_run([e for e in runs if e["status"] != "pruned"]) or best_run(runs)
+        failed = sum(1 for e in runs if e["status"] not in ("finished", "stopped", "pruned",
+                                                             "not started"))
         summary = {"id": plan.id, "model": plan.model, "parallel": plan.parallel,
                    "threads": plan.threads, "out": plan.out, "seconds": round(time.monotonic() - started, 2),
                    "runs": runs, "best": best, "failed": failed, "stopped": self._stop_requested}
         if best is not None:
             figure = (f"{best['model_acc']:.2f}%" if finite_number(best.get("model_acc")) is not None
                       else f"test loss {best['model_loss']:.5f}")
-            self.say(f"Best: run {best['index']} ({describe(plan.runs[best['index'] - 1])}) "
+            swept = {k: v for k, v in best.items() if k in SWEPT}
+            self.say(f"Best: run {best['index']} ({describe(swept)}) "
                      f"{best['run_id']}: {figure}")
         if failed:
             self.say(f"{failed} of {total} runs failed")
@@ -198,6 +236,8 @@ class SweepRun:
         code = child.proc.returncode
         r = child.result or {}
         status = r.get("status") or ("stopped" if self._stop_requested and code != 0 else "failed")
+        if child.pruned and status in ("stopped", "finished"):
+            status = "pruned"
         entry = {"index": child.index + 1, **child.values, "run_id": r.get("run_id"),
                  "status": status, "model_acc": finite_number(r.get("model_acc")),
                  "model_loss": finite_number(r.get("model_loss")), "epochs": r.get("epochs", child.epochs),
@@ -211,6 +251,17 @@ class SweepRun:
         if error:
             entry["error"] = error
         return entry
+
+
+def _signal(child: Child, sig: int) -> None:
+    if child.proc.returncode is None:
+        try:
+            if os.name == "posix":
+                os.kill(child.proc.pid, sig)
+            else:  # no signals to forward on Windows: the run ends without saving
+                child.proc.terminate()
+        except OSError:
+            pass
 
 
 def _outcome(entry: dict) -> str:

@@ -33,7 +33,7 @@ from gui.runs.runs_csv import TOOLTIP as CSV_TOOLTIP
 from gui.runs.runs_table import RunsTable
 from gui.shared.elided_label import ElidedLabel
 
-CONTINUABLE = ("stopped", "interrupted", "finished")
+CONTINUABLE = ("stopped", "interrupted", "finished", "pruned")
 EXPECTED = ("StoreError", "CheckpointError", "ExportError", "DataError", "OSError")
 NO_SELECTION = "Select runs in the table to compare them."
 
