@@ -64,7 +64,7 @@ class TrainConfig:
         f"{NOTEBOOK_CIRCLES_EPOCHS}, short of the ReLU model's fit)", "Schedule",
         low=1, widget_range=(1, 1_000_000),
         per_workflow={"line": 300, "circles": 1500, "folder": 5},
-        per_model={BEST: 8}, sweep_pass=True, script="EPOCHS")
+        per_model={BEST: 8}, from_data=FOLDER, sweep_pass=True, script="EPOCHS")
     batch_size: int = setting(
         32, "Batch size", "images per optimiser step (the line and the circles train on their "
         "whole set at once)", "Schedule", low=1, high=60_000, workflows=IMAGES,
@@ -132,6 +132,9 @@ class TrainConfig:
     line: dict = field(default_factory=dict)     # weight, bias, start, end, step, train_fraction
     circles: dict = field(default_factory=dict)  # n_samples, noise, factor, seed
     log_interval_s: float = 0.05  # at most one BatchResult per interval (<= 20 per second)
+    # The settings left to the data (their Setting's from_data): the trainer fills them in from the
+    # loaded data and empties this, so a checkpoint keeps the values chosen.
+    from_data: tuple = ()
     augment: str = setting(  # "sketch": mix drawing-like images into each batch (core/train/augment.py)
         "", "Mix in drawings (sketch)", "sketch: mix drawing-like versions of "
         "each batch's images (silhouettes, outlines) into it, so drawings are read well", "Data",
@@ -147,11 +150,12 @@ class TrainConfig:
         workflows=IMAGES, per_model={BEST: True})
     flip: bool = setting(
         False, "Random flips", "mirror a random half of each training batch left to right "
-        "(a mirrored garment is the same garment)", "Data", workflows=IMAGES, script="FLIP")
+        "(a mirrored garment is the same garment)", "Data", workflows=IMAGES, from_data=FOLDER,
+        script="FLIP")
     shift: int = setting(
         0, "Random shift (pixels)", "move each training image by up to this many pixels up or "
         "down and left or right, at random (the edge fills with background)", "Data",
-        low=0, high=8, noun="shift", workflows=IMAGES, script="SHIFT")
+        low=0, high=8, noun="shift", workflows=IMAGES, from_data=FOLDER, script="SHIFT")
     trivial_augment: bool = setting(
         False, "TrivialAugment", "give each training image one random change of colour, contrast, "
         "sharpness or geometry at a random strength (TrivialAugmentWide, as notebook 04)", "Data",

@@ -18,7 +18,7 @@ from torch import nn
 
 from core import workflows
 from core.train import distributed
-from core.train import doctor
+from core.train import data_defaults, doctor
 from core.train.augment import augmenter
 from core.train.diagnoses import Diagnoses
 from core.train.control import Control  # noqa: F401 - imported from here by the window and the CLI
@@ -95,6 +95,7 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(config.seed)
         self.augment_generator = torch.Generator().manual_seed(config.seed + 1)
         self.threads = pick_threads(self)
+        data_defaults.fill_in(self)  # the settings left to the data: epochs, augmentation
         self.history: list[EpochResult] = []
         self.state = TrainingState()  # steps, time, best epoch, the doctor's and patience's counts
         self.diagnoses, self.test_logits = Diagnoses(log), None  # what the numbers say went wrong

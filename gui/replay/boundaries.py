@@ -7,6 +7,7 @@ from typing import Optional
 
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from gui.shared.theme import plot_colors
 from gui.toy.circles_view import BoundaryPlot
 
 
@@ -52,6 +53,9 @@ class ReplayBoundaries(QWidget):
         pair = (BoundaryPlot(f"{title}: train"), BoundaryPlot(f"{title}: test"))
         for col, (plot, x, y) in enumerate(((pair[0], data.train_x, data.train_y),
                                             (pair[1], data.test_x, data.test_y))):
+            # small enough to stay whole in a quarter of the width
+            plot.setTitle(f"{title}: {'train' if col == 0 else 'test'}", size="8pt",
+                          color=plot_colors().foreground)
             plot.set_points(x.numpy(), y.numpy().reshape(-1, 1), rect)
             plot.set_probabilities(prob)
             plot.setAccessibleName(f"{title} decision boundary, {'train' if col == 0 else 'test'}")
