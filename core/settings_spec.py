@@ -59,6 +59,10 @@ class Setting:
     widget_range: Optional[tuple] = None  # the panel's narrower (low, high), if it differs
     per_workflow: Mapping[str, Any] = field(default_factory=dict)  # defaults that differ
     per_model: Mapping[str, Any] = field(default_factory=dict)     # a model's own (wins over those)
+    # The workflows whose loaded data chooses the value when it is not given (the image folder's
+    # epochs and augmentation, from its size: the workflow's data_defaults); until the data is
+    # read the value is the workflow's default above. A value given is always obeyed.
+    from_data: tuple = ()
     noun: str = ""                       # how messages name it; default: the label
     decimals: int = 8                    # float widgets: the smallest step shown
     step: Optional[float] = None         # a widget's arrow step, if a fixed one suits it
@@ -133,7 +137,11 @@ class Setting:
     def varies(self) -> bool:
         """Its default depends on the workflow or the model: the CLI leaves the flag unset (None)
         and fills it in once the model is known."""
-        return bool(self.per_workflow or self.per_model)
+        return bool(self.per_workflow or self.per_model or self.from_data)
+
+    def data_chooses(self, task: str) -> bool:
+        """Left unset, this workflow's loaded data picks the value (see `from_data`)."""
+        return task in self.from_data
 
     def used_in(self, task: str) -> bool:
         return self.workflows is None or task in self.workflows

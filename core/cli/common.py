@@ -17,7 +17,7 @@ from pathlib import Path
 from core import applog
 from core.config import WORKFLOWS, TrainConfig
 from core.data.toy_settings import CirclesData, LineData
-from core.settings_spec import Setting, settings_of
+from core.settings_spec import GROUPS, Setting, settings_of
 
 
 class Failure(Exception):
@@ -113,6 +113,22 @@ def add_flag(parser, spec: Setting, unset_none: bool = False) -> None:
     action.help = help_text(spec, options)  # set afterwards: some actions append their own default
 
 
+def add_train_flags(parser) -> None:
+    """Every training setting's flag in its help group, from its declaration in core/config.py,
+    and the toy data's (`train`, `lr-find`)."""
+    settings = settings_of(TrainConfig)
+    for group in GROUPS:
+        section = parser.add_argument_group(group)
+        for spec in settings:
+            if spec.group == group:
+                add_flag(section, spec)
+    toy = parser.add_argument_group("toy data (notebooks 01 and 02); unset values keep the seeds' "
+                                    "defaults")
+    for spec in (*LINE_FLAGS, *CIRCLES_FLAGS):  # declared in core/data/toy_settings.py
+        add_flag(toy, spec, unset_none=True)
+    parser.set_defaults(model=None)  # unset: the workflow's own (--image-folder: tinyvgg)
+
+
 def help_text(spec: Setting, options) -> str:
     names = {task: name for task, name, _ in WORKFLOWS}
     shown = lambda v: spec.cli_text(v) if options is not None else f"{v}"  # noqa: E731
@@ -125,6 +141,8 @@ def help_text(spec: Setting, options) -> str:
         default = shown(spec.default)
     for model, value in spec.per_model.items():  # a model's own recipe
         default += f"; {shown(value)} for {model}"
+    if spec.from_data:
+        default += "; " + " and ".join(names[t] for t in spec.from_data) + ": chosen from the data"
     notes = [spec.range_text()] if spec.range_text() else []
     notes.append(f"default: {default}")
     if spec.workflows is not None:
@@ -135,13 +153,15 @@ def help_text(spec: Setting, options) -> str:
 def config_from_args(args, task: str, **rest) -> TrainConfig:
     """The TrainConfig the `train` flags ask for; the flags not given whose default depends on the
     workflow or the model take the model's own, else `task`'s."""
-    values = {}
+    values, from_data = {}, []
     model = getattr(args, "model", None)
     for spec in settings_of(TrainConfig):
         value = getattr(args, spec.name)
         values[spec.name] = spec.default_for(task, model) if value is None and spec.varies \
             else spec.from_cli(value)
-    return TrainConfig(**values, **rest)
+        if value is None and spec.data_chooses(task) and model not in spec.per_model:
+            from_data.append(spec.name)  # the trainer picks it once the data is read
+    return TrainConfig(**values, **rest, from_data=tuple(from_data))
 
 
 def given(args, specs) -> dict:

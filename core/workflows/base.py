@@ -40,6 +40,10 @@ class Workflow:
     # raw pixels become model inputs. The trainer converts every batch by it and the checkpoint
     # stores it, so `predict` on another machine needs nothing but the checkpoint.
     input_recipe: Callable[[Any], Optional[InputRecipe]] = lambda data: None
+    # (config, training-set size, one step's seconds) -> ({setting: value}, why): the values of
+    # the settings left to the data (config.from_data; their Setting's from_data names this
+    # workflow) once it is loaded, and one sentence for the log saying why. None: no such settings.
+    data_defaults: Optional[Callable[[Any, int, float], tuple]] = None
     extra: dict = field(default_factory=dict)
 
     @property

@@ -25,24 +25,35 @@ def folder_run(tmp_path_factory, fashion):
 def test_predict_image_reads_a_photo_by_the_checkpoints_recipe(folder_run):
     written, trainer, ckpt = folder_run
     assert ckpt.meta["classes"] == CLASSES and ckpt.meta["input"]["shape"] == [3, 32, 32]
+    mean, std = _figures(ckpt)
     for f in written.files[::17]:  # PNG and JPEG files of every class
         probs = predict_image(ckpt, f.path)
         assert len(probs) == 3 and sum(probs) == pytest.approx(1.0, abs=1e-5)
-        # exactly what the model gives the pixels the folder loader read from that file
-        x = torch.from_numpy(load_photo(f.path, 32)).float().div(255)[None]
+        # exactly what the model gives the pixels the folder loader read from that file, less
+        # the folder's own per-channel mean and over its std (the checkpoint's recipe)
+        pixels = load_photo(f.path, 32).astype(np.float64) / 255
+        x = torch.from_numpy((pixels - mean) / std).float()[None]
         with torch.inference_mode():
             direct = torch.softmax(trainer.model.cpu().eval()(x), dim=1)[0]
         np.testing.assert_allclose(probs, direct.numpy(), atol=1e-5)
 
 
-def test_photo_input_is_rgb_in_0_1_at_the_model_size(folder_run, tmp_path):
+def _figures(ckpt):
+    """The folder's per-channel mean and std as the checkpoint keeps them, shaped [3, 1, 1]."""
+    recipe = InputRecipe.from_meta(ckpt.meta)
+    return (np.array(recipe.mean)[:, None, None], np.array(recipe.std)[:, None, None])
+
+
+def test_photo_input_is_rgb_normalised_by_the_folder_at_the_model_size(folder_run, tmp_path):
     written, _, ckpt = folder_run
     big = tmp_path / "big.png"  # a larger photo of another size is stretched to 32x32
     Image.open(written.files[0].path).convert("RGB").resize((90, 60)).save(big)
     x = photo_input(big, InputRecipe.from_meta(ckpt.meta))
-    assert x.shape == (3, 32, 32) and x.dtype == np.float32 and 0 <= x.min() < x.max() <= 1
+    assert x.shape == (3, 32, 32) and x.dtype == np.float32 and x.min() < 0 < x.max()
     assert not np.allclose(x[0], x[2])  # colour: the channels differ (blue background, red item)
-    np.testing.assert_allclose(x, load_photo(big, 32) / 255.0, atol=1e-6)
+    mean, std = _figures(ckpt)
+    assert len(set(mean.ravel())) == 3  # the tinted folder's channels have figures of their own
+    np.testing.assert_allclose(x, (load_photo(big, 32) / 255.0 - mean) / std, atol=1e-5)
 
 
 def test_fashion_recipe_is_unchanged(tmp_path, fashion):
