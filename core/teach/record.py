@@ -44,7 +44,8 @@ def record_taught(model: torch.nn.Module, meta: dict, parent_title: str, test_ac
         epochs = int((meta.get("config") or {}).get("epochs") or 0)
         store.finish(run_id, "finished", test_loss, test_acc, taught["seconds"], epochs,
                      str(path), None, None, [])
-        store.rename(run_id, f"taught from {parent_title}")
+        n = taught["drawings"]
+        store.rename(run_id, f"taught from {parent_title} ({n} drawing{'s' if n != 1 else ''})")
         store.set_note(run_id, f"taught from {taught['from_run'] or parent_title}: "
                                f"{taught['drawings']} drawings")
     except StoreError as e:

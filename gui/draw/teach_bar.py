@@ -162,8 +162,9 @@ class TeachBar(QWidget):
         self.progress.show()
         self.result.setText("Teaching: the canvas keeps answering meanwhile.")
         self.refresh()
-        self._jobs.submit(self._work.teach, TeachRequest(key, model, source, self.panel.models[index][1],
-                                                         self.panel.recipes[index], label, picture))
+        self._jobs.submit(self._work.teach, TeachRequest(
+            key, model, source, self.panel.models[index][1], self.panel.recipes[index], label,
+            picture, original=v.items[0][1], root_title=v.items[0][2]["title"]))
         return True
 
     def _model_of(self, index: int):
@@ -195,7 +196,8 @@ class TeachBar(QWidget):
             lines.append(f"This drawing: <b>{answer}</b> → <b>{top}</b> "
                          f"({cls}: {p_before:.0%} → {p_after:.0%})")
         lines.append(f"Test accuracy {t.test_acc_before:.1f}% → {t.test_acc_after:.1f}% "
-                     f"(2,000 test images); {t.drawings} drawings, {t.seconds:.1f} s")
+                     f"(the original: {t.test_acc_original:.1f}%; 2,000 test images); "
+                     f"{t.drawings} drawings, {t.seconds:.1f} s")
         if t.note:
             lines.append(f"<span style='color:#b00020'><b>{t.note}</b></span>")
         if t.missed:

@@ -4,7 +4,6 @@ slice, loaded once), adds drawings to the personal set, fine-tunes, keeps the ta
 run in the history, and reads the drawing again with the taught model."""
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Optional
 
@@ -20,6 +19,8 @@ class TeachRequest:
     recipe: object
     label: Optional[int] = None  # the class picked: a new drawing (None: the set as it is)
     picture: object = None       # gui.draw.predict_worker.Picture of that drawing
+    original: object = None      # the model as it was before any teaching (the forgetting check)
+    root_title: str = ""         # its run's title
 
 
 @dataclass
@@ -31,7 +32,8 @@ class Taught:
     seconds: float
     test_acc_before: float
     test_acc_after: float
-    note: Optional[str]
+    test_acc_original: float     # the untaught original's, on the same slice
+    note: Optional[str]          # a drop of more than a point against the original, in words
     probs_after: Optional[list]  # the drawing read again by the taught model
     missed: Optional[str]        # why it is not in the history, if it is not
 
@@ -65,7 +67,7 @@ class TeachJobs:
         from core.paths import runs_dir
         from core.teach.personal_set import PersonalSet
         from core.teach.record import record_taught, taught_meta
-        from core.teach.session import set_threads
+        from core.teach.session import forgetting_note, set_threads
 
         set_threads()
         teacher = self.teacher(req.key, req.source["checkpoint"])
@@ -82,11 +84,12 @@ class TeachJobs:
         acc, loss = teacher.full_test(result.model)
         meta = taught_meta(teacher.meta, req.source.get("run_id"), req.source["checkpoint"],
                            result.drawings, result.seconds)
-        run_id, path, missed = record_taught(result.model, meta, req.source["title"], acc, loss,
-                                             runs_dir())
+        run_id, path, missed = record_taught(result.model, meta, req.root_title or req.source["title"],
+                                             acc, loss, runs_dir())
+        original = teacher.accuracy(req.original) if req.original is not None else result.test_acc_before
         after = None
         if pixels is not None:
             after = predict_array(result.model, req.recipe.to_input(pixels))
-        return Taught(copy.deepcopy(result.model), run_id, str(path), result.drawings,
-                      result.seconds, result.test_acc_before, result.test_acc_after, result.note,
-                      after, missed)
+        return Taught(result.model, run_id, str(path), result.drawings, result.seconds,
+                      result.test_acc_before, result.test_acc_after, original,
+                      forgetting_note(original, result.test_acc_after), after, missed)

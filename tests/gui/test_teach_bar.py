@@ -50,6 +50,7 @@ def test_teach_undo_redo_and_the_taught_run_after_a_restart(qtbot, parent):
     t = taught.args[0]
     assert t is not None and t.drawings == 1 and t.probs_after is not None
     assert "→" in bar.result.text() and "Test accuracy" in bar.result.text()
+    assert "the original:" in bar.result.text() and t.test_acc_original > 50
     assert panel.models[0][0].startswith("v0, taught (1 drawing)")
     assert panel.sources[0]["run_id"] == t.run_id
     assert bar.undo_button.isEnabled() and not bar.redo_button.isEnabled()
