@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.pictures.flood_fill import flood_region
 from gui.draw.undo_commands import ImageCommand
+from gui.shared.copy_save import VIEW
 
 SIZE = 280
 UNDO_LIMIT = 200   # 200 strokes x two 77 kB snapshots: at most ~31 MB
@@ -76,6 +77,7 @@ class DrawSurface(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("Draw with the mouse or a pen. B brush, E eraser, F fill, [ ] brush size")
         self.setAccessibleName("Drawing canvas")
+        self.setProperty(VIEW, True)  # Ctrl+C copies the drawing; its context menu saves it
         self.stroke_finished.connect(self._describe)
         self._describe()
 

@@ -7,6 +7,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from gui.shared.copy_save import VIEW
+
 
 def _gray_image(a: np.ndarray) -> QImage:
     u8 = np.ascontiguousarray((np.clip(a, 0, 1) * 255).astype(np.uint8))
@@ -41,6 +43,7 @@ class PixelView(QWidget):
         self._cols = 1
         self._tile = tile
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setProperty(VIEW, True)  # Ctrl+C and Copy image / Save as PNG, SVG (gui/shared/copy_save.py)
 
     def sizeHint(self) -> QSize:
         rows = max(1, -(-max(1, len(self._images)) // self._cols))

@@ -20,6 +20,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QMenu, QWidget
 
 EQUIPPED = "_traindesk_copy_save"  # a widget property: equipped already
+VIEW = "traindesk_view"  # a widget property: a picture view (the canvas, what the model sees) to equip
 
 Data = Callable[[], tuple[list[str], list[list]]]  # () -> (header, rows)
 
@@ -154,8 +155,7 @@ def view_menu(view: QWidget, name: str, data: Optional[Data] = None) -> QMenu:
                                                       "PNG images (*.png)", lambda p: save_png(view, p)))
     menu.addAction("Save as &SVG\u2026", lambda: _ask(view, "Save as SVG", f"{name}.svg",
                                                       "SVG images (*.svg)", lambda p: save_svg(view, p)))
-    has_data = data is not None or hasattr(view, "scene")
-    if has_data:
+    if data is not _no_data and (data is not None or hasattr(view, "scene")):
         menu.addAction("Save &data as CSV\u2026", lambda: _ask(
             view, "Save data as CSV", f"{name}.csv", "CSV files (*.csv)",
             lambda p: save_csv(view, p, data)))
@@ -176,6 +176,10 @@ def equip_view(view: QWidget, name: str = "view", data: Optional[Data] = None) -
     shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
 
+def _no_data() -> tuple[list[str], list[list]]:
+    return [], []
+
+
 def install_all(root: QWidget) -> int:
     """Equip every pyqtgraph view and every table under `root`; how many were new."""
     import pyqtgraph as pg
@@ -184,6 +188,10 @@ def install_all(root: QWidget) -> int:
     for view in [root] * isinstance(root, pg.GraphicsView) + root.findChildren(pg.GraphicsView):
         if not view.property(EQUIPPED):
             equip_view(view, (view.accessibleName() or "plot").replace(" ", "_"))
+            new += 1
+    for view in [root] + root.findChildren(QWidget):
+        if view.property(VIEW) and not view.property(EQUIPPED):
+            equip_view(view, (view.accessibleName() or "view").replace(" ", "_"), _no_data)
             new += 1
     for table in [root] * isinstance(root, QAbstractItemView) + root.findChildren(QAbstractItemView):
         if not table.property(EQUIPPED) and hasattr(table, "horizontalHeader"):

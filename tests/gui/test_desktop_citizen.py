@@ -334,3 +334,29 @@ def test_the_note_is_a_freedesktop_notify_call_on_the_session_bus(tmp_path):
     for expected in ('string "TrainDesk"', "uint32 0", 'string "fashion-v0 finished"',
                      'string "test accuracy 88.0% after 3 epochs"', 'string "default"', "int32 8000"):
         assert expected in call, call
+
+
+def test_the_canvas_copies_as_a_picture_and_notes_say_how_a_run_ended(qtbot):
+    from gui.draw.draw_surface import DrawSurface
+    from gui.shared.copy_save import install_all, view_menu
+    from gui.training.worker_messages import Failure
+    from gui.window_desktop import ended_words
+
+    surface = DrawSurface()
+    qtbot.addWidget(surface)
+    surface.resize(200, 200)
+    assert install_all(surface) == 1
+    mime = __import__("gui.shared.copy_save", fromlist=["copy_view"]).copy_view(surface)
+    assert mime.imageData().width() >= 200 and not mime.hasText()  # a picture, no data table
+    assert [a.text() for a in view_menu(surface, "canvas").actions()] == [
+        "&Copy image", "Save as &PNG\u2026", "Save as &SVG\u2026"]
+
+    def result(status, error=None):
+        return SimpleNamespace(status=status, model_name="circles-v2", model_acc=86.5,
+                               model_loss=0.57, epochs_done=400, error=error)
+    assert ended_words(result("stopped")) == ("circles-v2 stopped",
+                                              "Stopped after 400 epochs; test accuracy 86.5%")
+    assert ended_words(result("diverged", "the loss grew 100-fold in 20 epochs")) == (
+        "circles-v2 diverged", "the loss grew 100-fold in 20 epochs")
+    assert ended_words(Failure("Fashion-MNIST is missing")) == ("A run failed",
+                                                                "Fashion-MNIST is missing")
