@@ -20,6 +20,7 @@ from gui.training.run_actions import install_run_actions
 from gui.training.data_sources import DataSources
 from gui.training.run_reports import RunReports
 from gui.training.run_status import RunStatus
+from gui.training.lr_finder import LrFinder
 from gui.training.setup_panel import SetupPanel
 from gui.training.live_host import LiveHost
 from gui.follow.follow_action import install_follow_action
@@ -137,6 +138,7 @@ class MainWindow(RunReports, DataSources, LiveHost, DesktopWindow, QMainWindow):
         self.panel.parameters_wanted.connect(self.session.count_parameters)
         self.panel.changed.connect(self._settings_changed)
         self.panel.folder_wanted.connect(self._folder_timer.start)
+        self.lr_finder = LrFinder(self.panel, self.session, self)  # the Find learning rate button
         self._connect_session()
         self._restore()
         self.setup_desktop()

@@ -1,15 +1,15 @@
 """The headless commands' parser and dispatcher: `main.py COMMAND ...` runs one command module of
 this room (train, evaluate and predict, download-data, models, install-launcher, runs, export,
-sweep, replay, teach). JSON on stdout, people's text on stderr, and errors also in the log file."""
+sweep, replay, teach, lr-find). JSON on stdout, people's text on stderr, and errors also in the log file."""
 from __future__ import annotations
 
 import argparse
 import sys
 
 from core import applog
-from core.cli.common import CIRCLES_FLAGS, LINE_FLAGS, Failure, add_flag, say
+from core.cli.common import Failure, add_flag, add_train_flags, say
 from core.config import TrainConfig
-from core.settings_spec import GROUPS, settings_of
+from core.settings_spec import settings_of
 from core.version import __version__
 
 
@@ -19,16 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"TrainDesk {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     t = sub.add_parser("train", help="train a model and save a checkpoint")
+    add_train_flags(t)
     settings = settings_of(TrainConfig)
-    for group in GROUPS:  # every setting's flag, from its declaration in core/config.py
-        section = t.add_argument_group(group)
-        for spec in settings:
-            if spec.group == group:
-                add_flag(section, spec)
-    toy = t.add_argument_group("toy data (notebooks 01 and 02); unset values keep the seeds' defaults")
-    for spec in (*LINE_FLAGS, *CIRCLES_FLAGS):  # declared in core/data/toy_settings.py
-        add_flag(toy, spec, unset_none=True)
-    t.set_defaults(model=None)  # unset: the workflow's own (--image-folder: tinyvgg), _model_of()
     t.add_argument("--out", default="runs", help="where the run's own folder goes, with its last and "
                    "best checkpoints (default: ./runs)")
     t.add_argument("--sweep", metavar="ID", help=argparse.SUPPRESS)  # set by `main.py sweep`
@@ -60,11 +52,12 @@ def _command_modules():
     and names its subcommand in COMMAND. Their heavy imports (torch, onnx) happen inside run().
     Imported by name, so that the packaged build's analysis sees them."""
     from core.cli import export as cli_export
+    from core.cli import lr_find as cli_lr_find
     from core.cli import replay as cli_replay
     from core.cli import runs as cli_runs
     from core.cli import sweep as cli_sweep
     from core.cli import teach as cli_teach
-    return [cli_runs, cli_export, cli_sweep, cli_replay, cli_teach]
+    return [cli_runs, cli_export, cli_sweep, cli_replay, cli_teach, cli_lr_find]
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,7 @@ from core.config import DEVICE_NAMES, WORKFLOWS, TrainConfig
 from core.settings_spec import BOXES, Setting, settings_of
 from gui.shared.narrow_fields import let_fields_narrow
 from gui.shared.setting_widgets import changed_signal, note_label, plain_widget
+from gui.training.lr_finder import lr_button
 
 LOADING = "loading…"
 # Panel attributes the window and the tests know by another name than the setting's.
@@ -56,6 +57,7 @@ class SetupPanel(QWidget):
         self._forms["Experiment"].addRow(self.workflow_about)
         for spec in self._settings:
             self._add_row(spec)
+        self.find_lr = lr_button(self._forms["Training"], self.lr)  # gui/training/lr_finder.py
 
         layout = QVBoxLayout(self)
         for box in boxes:

@@ -4,8 +4,8 @@ Everything that imports torch or runs a model happens in the worker's job thread
 so the window paints at once and never waits on training. The window talks to the worker in two
 ways only:
 
-* requests (`load`, `start`, `more`, `count_parameters`, `download`) are jobs, run in the job
-  thread one after another, in order;
+* requests (`load`, `start`, `more`, `count_parameters`, `download`, `find_lr`) are jobs, run
+  in the job thread one after another, in order;
 * `stop`, `pause` and `resume` act on core's thread-safe `Control` directly, because the job
   thread is busy inside the training loop and would not see a queued request until it ended.
 
@@ -55,6 +55,8 @@ class TrainWorker(QObject):
     live_frame = Signal(object)          # live_frames.LiveFrame, <= 1 / FRAME_S a second
     replay_row = Signal(object)          # a dict of a notebook replay's stream (core/train/replay.py)
     replay_ended = Signal(str, str)      # the notebook replayed, and why it ended early ("" if not)
+    lr_point = Signal(float, float)      # a learning-rate range test's next (rate, smoothed loss)
+    lr_found = Signal(object)            # core.train.lr_find.LrFindResult: the test's end
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -109,6 +111,13 @@ class TrainWorker(QObject):
         Training tab has read; its rows come in replay_row, its end in replay_ended. Stop (the
         worker's, or the Replay tab's) ends it after the current batch."""
         self.jobs.submit(self._bodies.replay, self._new_control(), name, out_dir, tag=REPLAY)
+
+    def find_lr(self, config, control) -> None:
+        """The learning-rate range test (core/train/lr_find.py) on a fresh model of `config` and
+        its data, in the job thread; its points come in lr_point, its end in lr_found.
+        `control` (core's Control, its own, not a run's) stops it."""
+        snapshot = type(config).from_dict(config.to_dict())
+        self.jobs.submit(self._bodies.find_lr, control, snapshot, tag="lr-find")
 
     def step(self) -> None:
         """One epoch more, then paused."""

@@ -96,6 +96,19 @@ class WorkerJobs:
                                              workflow.id, skipped))
         return self._data
 
+    def find_lr(self, job, control, config) -> None:
+        """The range test on a fresh model (seeded as a run of `config` would be) and the data
+        read once; nothing is recorded, and the last run's model is left as it was."""
+        job.on_cancel(control.stop)
+        from core.train import lr_find
+        from core.train.trainer import Trainer
+        data = self._workflow_data(job, config)
+        config.from_data = ()  # epochs and augmentation play no part in the test
+        trainer = Trainer(config, data=data, control=control, log=self.out.log.emit)
+        found = lr_find.find_lr(trainer, should_stop=lambda: control.stopped,
+                                on_point=self.out.lr_point.emit)
+        self.out.lr_found.emit(found)
+
     def train(self, job, control, config, epochs, checkpoint=None) -> None:
         # Closing the window cancels the job: the run stops like the Stop button, and is saved
         # (the window waits for it) before the thread ends.

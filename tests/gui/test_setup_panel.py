@@ -105,7 +105,7 @@ def test_saved_settings_keep_the_previous_versions_keys(panel):
                           "momentum", "schedule", "step_epochs", "warmup_epochs", "best_by",
                           "patience", "tensorboard", "label_smoothing", "flip", "shift",
                           "mixed_precision", "image_folder", "image_size", "test_fraction",
-                          "split_seed", "trivial_augment"}
+                          "split_seed", "trivial_augment", "from_data"}
     # A state written by the previous version, toy workflow included, restores as it was.
     old = {**state, "workflow": "circles", "model": "circles-v2", "epochs": 1000, "lr": 0.05,
            "optimizer": "adam", "seed": 7, "device": "cpu"}
