@@ -6,7 +6,7 @@ A mixin of MainWindow (gui/main_window.py), which calls setup_desktop() once its
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPalette
 
 from gui.menus import NOTIFY_KEY, flag
 from gui.shared import theme
@@ -51,6 +51,23 @@ class DesktopWindow:
         if self.plots is not None:
             self.plots.apply_theme(colors)
         theme.restyle(colors)  # the evaluation, runs and toy plots
+        self._tint_icons()
+
+    def _tint_icons(self) -> None:
+        """The run controls' icons in the button text's colour when dark, the style's own when light."""
+        acts = getattr(self, "_actions", None)
+        if acts is None:
+            return
+        if not hasattr(self, "_plain_icons"):
+            self._plain_icons = {a: a.icon() for a in acts.all()}
+            self._plain_icons.update(pause=acts.pause_icon, resume=acts.resume_icon)
+        dark = theme.is_dark()
+        color = QGuiApplication.palette().color(QPalette.ColorRole.ButtonText)  # set already
+        icons = {k: theme.tinted(i, color) if dark else i for k, i in self._plain_icons.items()}
+        for a in acts.all():
+            a.setIcon(icons[a])
+        acts.pause_icon, acts.resume_icon = icons["pause"], icons["resume"]
+        self._update_actions()  # Pause shows the pause or the resume icon as the phase says
 
     def changeEvent(self, e) -> None:
         if e.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

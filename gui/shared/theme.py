@@ -5,7 +5,7 @@ import weakref
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 
 CHOICE_KEY = "view/theme"
 CHOICES = ("system", "light", "dark")
@@ -163,3 +163,23 @@ def style_view(view, colors: PlotColors) -> None:
         for item in view.ci.items:
             if hasattr(item, "setLabelTextColor"):
                 item.setLabelTextColor(fg)
+
+
+def tinted(icon: QIcon, color: QColor) -> QIcon:
+    """`icon` in one colour (the palette's button text): the style's black media icons vanish on a
+    dark toolbar. Pixmaps from 16 to 64 pixels, so every scale finds a sharp one."""
+    out = QIcon()
+    for side in (16, 24, 32, 48, 64):
+        source = icon.pixmap(side, side)
+        if source.isNull():
+            continue
+        pm = QPixmap(source.size())
+        pm.setDevicePixelRatio(source.devicePixelRatio())
+        pm.fill(QColor(0, 0, 0, 0))
+        painter = QPainter(pm)
+        painter.drawPixmap(0, 0, source)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        painter.fillRect(pm.rect(), color)
+        painter.end()
+        out.addPixmap(pm)
+    return out

@@ -218,9 +218,18 @@ def test_menus_shortcuts_theme_setting_and_the_note(qtbot, window, settings, the
     every = [k.toString() for a in window.findChildren(type(window.start_action)) for k in a.shortcuts()]
     assert len(every) == len(set(every)), sorted(every)  # no key does two things
 
+    def icon_ink(action):  # the lightness of the icon's drawn (opaque) pixels
+        image = action.icon().pixmap(32, 32).toImage()
+        ink = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())
+               if image.pixelColor(x, y).alpha() > 200]
+        return sum(c.lightness() for c in ink) / len(ink)
+
     window.menus.set_theme("dark")
     assert settings.value("view/theme") == "dark"
     assert window.plots.plots["loss"].backgroundBrush().color().lightness() < 80
+    assert icon_ink(window.start_action) > 150  # light icons on the dark toolbar
+    window.menus.set_theme("light")
+    assert icon_ink(window.start_action) < 100
     window.menus.set_theme("system")
 
     window.menus.show_log.trigger()
