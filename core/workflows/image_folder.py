@@ -17,8 +17,8 @@ from core.workflows.base import IMAGES, VIEW_CANVAS, VIEW_CONFUSION, VIEW_CURVES
 # A run left to its defaults makes at least this many optimiser steps: 5 epochs of a 120-picture
 # folder were 20 steps, which learnt three very different things one seed in four (issue 26).
 TARGET_STEPS = 300
-MIN_EPOCHS = 5        # the fixed default before; a large folder still gets at least these ...
-TIME_BUDGET_S = 40.0  # ... unless the epochs would take longer than this to train (then fewer)
+MIN_EPOCHS = 5        # the fixed default before: never fewer, however slow the machine
+TIME_BUDGET_S = 40.0  # more epochs than that only as far as they train in this time (measured)
 MAX_EPOCHS = 500
 # Below this many training pictures, shifts (and flips) are on by default: a small set is learnt
 # by heart otherwise. A shift moves nothing out of its class; a flip can (digits, letters), so it
@@ -58,14 +58,15 @@ def _data_defaults(config, train_count: int, step_seconds: float) -> tuple[dict,
     if "epochs" in config.from_data:
         wanted = min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / steps)))
         epoch_s = steps * step_seconds * (1 + TEST_PASS_SHARE)
-        fits = max(1, int(TIME_BUDGET_S / max(epoch_s, 1e-9)))
-        values["epochs"] = min(wanted, fits)
+        fits = int(TIME_BUDGET_S / max(epoch_s, 1e-9))
+        values["epochs"] = max(MIN_EPOCHS, min(wanted, fits))
         why.append(f"{values['epochs']} epochs: {train_count} training pictures make {steps} "
-                   f"step{'s' if steps > 1 else ''} of {config.batch_size} an epoch, so "
-                   + (f"{wanted * steps} steps in about {wanted * epoch_s:.0f} s"
-                      if wanted <= fits else
-                      f"{wanted} epochs would take about {wanted * epoch_s:.0f} s; "
-                      f"{values['epochs']} fit in {TIME_BUDGET_S:.0f} s"))
+                   f"step{'s' if steps > 1 else ''} of {config.batch_size} an epoch, "
+                   + (f"so {wanted * steps} steps in about {wanted * epoch_s:.0f} s"
+                      if values["epochs"] == wanted else
+                      f"and the {wanted} epochs of {TARGET_STEPS} steps would take about "
+                      f"{wanted * epoch_s:.0f} s here: as many as fit in {TIME_BUDGET_S:.0f} s, "
+                      f"at least {MIN_EPOCHS}"))
     small = train_count < SMALL_SET
     if "shift" in config.from_data:
         values["shift"] = max(1, min(8, round(config.image_size * SHIFT_SHARE))) if small else 0
