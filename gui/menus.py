@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QAbstractButton, QFileDialog, QMenu
 
 from gui.shared import theme
 
@@ -147,11 +147,17 @@ class Menus:
 
     # -- Help ------------------------------------------------------------------------------------
     def shortcut_rows(self) -> list[tuple[str, str]]:
-        """(keys, what they do) for every action of the window that has a shortcut."""
+        """(keys, what they do) for every action and button of the window that has a shortcut."""
         rows, seen = [], set()
         for a in self.window.findChildren(QAction):
             keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts())
             text = a.text().replace("&", "").rstrip("\u2026").strip() or a.toolTip()
+            if keys and text and (keys, text) not in seen:
+                seen.add((keys, text))
+                rows.append((keys, text))
+        for b in self.window.findChildren(QAbstractButton):  # the Draw tab's B, E and F
+            keys = b.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            text = (b.toolTip().split(" (")[0] or b.text()).replace("&", "")
             if keys and text and (keys, text) not in seen:
                 seen.add((keys, text))
                 rows.append((keys, text))

@@ -211,7 +211,7 @@ def test_menus_shortcuts_theme_setting_and_the_note(qtbot, window, settings, the
     assert file_items[-1] == "&Quit" and len(file_items) == 4
     rows = dict((text, keys) for keys, text in window.menus.shortcut_rows())
     assert rows["Start"] == "Ctrl+R, F5" and rows["Quit"] == "Ctrl+Q"
-    assert "Sweep" in rows and "Keyboard shortcuts" in rows
+    assert "Sweep" in rows and "Keyboard shortcuts" in rows and rows["Eraser"] == "E"
     dialog = window.menus.show_shortcuts()
     assert dialog.table.rowCount() == len(rows)
     dialog.close()
