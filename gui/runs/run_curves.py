@@ -11,7 +11,7 @@ import statistics
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.evaluate.widgets import StateStack
 from gui.shared.markers import SMALL, marker_size, outlined, thin_plot
@@ -86,6 +86,9 @@ class RunCurves(QWidget):
         self.legend = pg.LegendItem()
         self.legend.setLabelTextSize("8pt")
         self.view.addItem(self.legend, row=0, col=3)
+        # Its own height at the top of the column: stretched, its rows drifted apart
+        self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.view.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
         self._outline = plot_colors().foreground + "a0"  # the dots' rim: visible on either theme
         follow_theme(self.view)
         self.items: dict[str, dict[str, pg.PlotDataItem]] = {}
