@@ -112,22 +112,31 @@ def row_from_db(r) -> RunRow:
         raise ValueError(f"accuracy is {r['final_acc']!r}")
     if r["best_epoch"] is not None and not is_number(r["best_epoch"], integer=True):
         raise ValueError("best epoch is not a whole number")
-    lr, bs = config.get("lr"), config.get("batch_size")
-    return RunRow(
+    return build_row(
         run_id=_text(r["id"], "id"), model_id=_text(r["model"], "model"),
         model_name=_text(r["model_name"], "model name"), model_loss=r["final_loss"],
         model_acc=r["final_acc"], training_time=float(r["training_time"]), epochs=r["epochs_done"],
-        device=_text(r["device"], "device"), optimizer=str(config.get("optimizer", "")),
-        lr=float(lr) if is_number(lr) else None, batch_size=bs if is_number(bs, integer=True) else None,
-        checkpoint=_text(r["checkpoint"], "checkpoint", True),
-        created=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["started"])),
-        status=status, name=_text(r["name"], "name"), note=_text(r["note"], "note"),
+        device=_text(r["device"], "device"), config=config, started=float(r["started"]),
+        status=status, checkpoint=_text(r["checkpoint"], "checkpoint", True),
+        name=_text(r["name"], "name"), note=_text(r["note"], "note"),
         best_checkpoint=_text(r["best_checkpoint"], "best checkpoint", True),
-        best_epoch=r["best_epoch"], best_value=r["best_value"],
-        best_by=str(config.get("best_by", "test_loss")), started=float(r["started"]),
-        ended=r["ended"], torch_version=_text(r["torch_version"], "torch version"),
+        best_epoch=r["best_epoch"], best_value=r["best_value"], ended=r["ended"],
+        torch_version=_text(r["torch_version"], "torch version"),
         error=_text(r["error"], "error", True), folder=_text(r["folder"], "folder", True),
         source=_text(r["source"], "source"), resumed_from=_text(r["resumed_from"], "resumed from", True),
-        config=config, sweep=_text(r["sweep"], "sweep", True),
+        sweep=_text(r["sweep"], "sweep", True),
         world_size=r["world_size"] if is_number(r["world_size"], integer=True) else 1,
         diagnoses=checked_diagnoses(r["diagnoses"] if "diagnoses" in r.keys() else None))
+
+
+def build_row(*, config: dict, started: float, **values) -> RunRow:
+    """One run as shown, from what its source holds: the history's database (row_from_db) or a
+    run folder being followed (gui/follow/run_summary.py). The columns that come from the run's
+    settings (optimizer, rate, batch, the best epoch's figure) and its start time are read here,
+    the same way for both; `values` are RunRow's other fields, already checked by the caller."""
+    lr, bs = config.get("lr"), config.get("batch_size")
+    return RunRow(**values, optimizer=str(config.get("optimizer", "")),
+                  lr=float(lr) if is_number(lr) and math.isfinite(lr) else None,
+                  batch_size=bs if is_number(bs, integer=True) else None,
+                  created=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
+                  best_by=str(config.get("best_by", "test_loss")), started=started, config=config)

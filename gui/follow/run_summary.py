@@ -8,14 +8,12 @@ checked for its type and a wrong one reads as missing, never as a crash in the w
 """
 from __future__ import annotations
 
-import math
-import time
 from pathlib import Path
 from typing import Optional
 
 from core.runs.folder import METRICS
 from core.runs.metrics_digest import SO_FAR, Digest
-from core.runs.row import RunRow, finite_or_none, is_number
+from core.runs.row import STATUSES, RunRow, build_row, finite_or_none, is_number
 
 DASH = "\u2014"
 WAITING = "waiting for the first epoch"
@@ -141,22 +139,18 @@ def run_row(state: Digest, folder: Path, checkpoint: Optional[str] = None,
         seconds = state.seconds  # of every epoch read, kept or not
         epochs = epochs_done(state)
     started = _num(info, "started") or 0.0
-    status = {"finished": "finished", "stopped": "stopped", None: "running"}.get(
-        _str(state.end, "status") or None, "failed")
-    lr, bs = config.get("lr"), config.get("batch_size")
+    ended = _str(state.end, "status") or None
+    status = "running" if ended is None else ended if ended in STATUSES else "failed"
     model = _str(info, "model") or _str(config, "model")
-    return RunRow(
+    return build_row(
         run_id=_str(info, "run_id", Path(folder).name), model_id=model,
         model_name=_str(info, "model_name", model or "?"), model_loss=loss, model_acc=acc,
         training_time=seconds if seconds is not None and seconds >= 0 else 0.0,
-        epochs=epochs or 0, device=_str(info, "device"), optimizer=_str(config, "optimizer"),
-        lr=float(lr) if is_number(lr) and math.isfinite(lr) else None,
-        batch_size=bs if is_number(bs, integer=True) else None, checkpoint=checkpoint,
-        created=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)), status=status,
-        started=started, torch_version=_str(info, "torch_version"),
+        epochs=epochs or 0, device=_str(info, "device"), config=config, started=started,
+        status=status, checkpoint=checkpoint, torch_version=_str(info, "torch_version"),
         error=_str(state.end, "error") or None, folder=str(folder), source=_str(info, "source"),
-        resumed_from=_str(info, "resumed_from") or None, config=config,
-        sweep=_str(info, "sweep") or None, world_size=_int(info, "world_size") or 1)
+        resumed_from=_str(info, "resumed_from") or None, sweep=_str(info, "sweep") or None,
+        world_size=_int(info, "world_size") or 1)
 
 
 CURVE_KEYS = ("loss", "acc", "lr")
