@@ -24,7 +24,49 @@ def install_sweep_action(window) -> QAction:
     action.triggered.connect(lambda: open_sweep_dialog(window))
     window.ready.connect(lambda: action.setEnabled(window.tool_tabs.built))
     add_to_run_menu(window, action)
+    join = QAction("&Join a study\u2026", window)
+    join.setToolTip("Follow an Optuna study that sweeps on this or another machine run, read from "
+                    "its database (a SQLite file, or a PostgreSQL or MySQL URL)")
+    join.setEnabled(window.tool_tabs.built)
+    join.triggered.connect(lambda: join_study(window))
+    window.ready.connect(lambda: join.setEnabled(window.tool_tabs.built))
+    add_to_run_menu(window, join)
+    window.join_study_action = join
     return action
+
+
+def join_study(window, url: str = None, name: str = None):
+    """Ask for a study's database and name (unless given), and follow it in a Sweep tab; returns
+    its SweepView, or None."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from core.sweep.storage import StudyError, default_url
+    from core.sweep.study_read import study_names
+    from gui.sweep.sweep_view import SweepView
+
+    if url is None:
+        url, ok = QInputDialog.getText(window, "Join a study", "The study's database (an Optuna "
+                                       "storage URL, e.g. postgresql://user:pw@host/db):",
+                                       text=default_url())
+        if not ok or not url.strip():
+            return None
+        url = url.strip()
+    if name is None:
+        try:
+            names = study_names(url)
+        except StudyError as e:
+            window.message.show_info(str(e))
+            return None
+        if not names:
+            window.message.show_info(f"There is no study in {url} yet.")
+            return None
+        name, ok = QInputDialog.getItem(window, "Join a study", "Study:", names, 0, False)
+        if not ok:
+            return None
+    view = SweepView.follow(url, name)
+    window.tool_tabs.add_sweep_tab(view)
+    window.log(f"\u2014 Following study {name}")
+    return view
 
 
 def open_sweep_dialog(window):

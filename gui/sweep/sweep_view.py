@@ -8,6 +8,12 @@ accuracy moves with each epoch. The scatter puts one point per run: x a chosen h
 (the learning rate on a log scale), y its test accuracy (test loss for the line models), colour its
 status, shape the value of the next swept setting; the best run so far is a star. Stop sends the
 sweep SIGTERM, which it passes on to its runs: each finishes its batch, saves and stops.
+
+A sweep on an Optuna study (its plan names a study) is read from the study's database instead:
+every trial, this process's and any other's, with this machine's history filling in the figures;
+pruned runs are marked apart (their last epoch's figure), and StudyPanel shows the optimisation
+history and the parameter importances. `SweepView.follow()` follows a study another machine runs,
+with no process of its own ("Join a study…").
 """
 from __future__ import annotations
 
@@ -35,6 +41,24 @@ def read_sweep(job, store: RunStore, sweep_id: str):
     return [r for r in store.runs() if r.sweep == sweep_id], store.problem
 
 
+def read_study_runs(job, url: str, name: str, store: RunStore):
+    """The study's trials (core/sweep/study_read.py) and this machine's runs of it, by run id."""
+    from core.sweep.study_read import read_study
+    data = read_study(url, name)
+    try:
+        rows = {r.run_id: r for r in store.runs() if r.sweep == name}
+    except Exception as e:  # noqa: BLE001 - the study is still worth showing without them
+        return data, {}, str(e)
+    return data, rows, store.problem
+
+
+def _storage_of(arguments: list[str]) -> str:
+    from core.sweep.storage import default_url
+    if "--storage" in arguments[:-1]:
+        return arguments[arguments.index("--storage") + 1]
+    return default_url()
+
+
 class SweepView(SweepPlot, QWidget):
     runs_changed = Signal()    # a run of the sweep appeared or ended: the Runs tab reads again
     log_line = Signal(str)     # the sweep's own progress lines
@@ -53,12 +77,15 @@ class SweepView(SweepPlot, QWidget):
         self.rows: dict[int, object] = {}     # plan index -> its RunRow in the history
         self.exit_code: Optional[int] = None
         self.points: list[dict] = []          # what the scatter shows (tests read it)
+        self.study: Optional[dict] = None     # a study's trials as read (core/sweep/study_read.py)
+        self.storage_url = _storage_of(self.arguments)
+        self.following = False                # a study run elsewhere: no process here
         self._known: dict[str, str] = {}      # run id -> status at the last read
         self._out_buffer = ""
         self._err_buffer = ""
         self._last_error_line = ""
         self._stopping = False
-        self.jobs = JobRunner("traindesk-sweep", self, expected=("StoreError",))
+        self.jobs = JobRunner("traindesk-sweep", self, expected=("StoreError", "StudyError"))
         self.jobs.result.connect(self._on_rows)
         self.jobs.failed.connect(lambda tag, e: self.message.setText(e.message))
         self.timer = QTimer(self)
@@ -110,10 +137,14 @@ class SweepView(SweepPlot, QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
 
+        from gui.sweep.study_panel import StudyPanel
+        self.study_panel = StudyPanel()
+        self.study_panel.setVisible(False)  # a study's only
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.plot_state)
+        split.addWidget(self.study_panel)
         split.addWidget(self.table)
-        split.setSizes([420, 220])
+        split.setSizes([380, 220, 180])
         split.setChildrenCollapsible(False)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
@@ -129,6 +160,21 @@ class SweepView(SweepPlot, QWidget):
     @property
     def sweep_id(self) -> Optional[str]:
         return self.plan["id"] if self.plan else None
+
+    @classmethod
+    def follow(cls, url: str, name: str, store: Optional[RunStore] = None,
+               poll_ms: int = POLL_MS, parent=None) -> "SweepView":
+        """A view of study `name` in the database `url`, read every poll_ms; no process."""
+        from core.sweep.storage import shown
+        view = cls(["--storage", url], store=store, poll_ms=poll_ms, parent=parent)
+        view.following = True
+        view.plan = {"id": name, "model": None, "runs": [], "study": name, "storage": shown(url),
+                     "parallel": 0}
+        view.title.setText(f"Following study {name} ({shown(url)})")
+        view.message.setText("Reading the study…")
+        view.poll()
+        view.timer.start()
+        return view
 
     def start(self) -> None:
         self.message.setText(" ".join(["main.py", *self.arguments]))
@@ -179,9 +225,17 @@ class SweepView(SweepPlot, QWidget):
 
     def _on_plan(self) -> None:
         plan = self.plan
-        n = len(plan["runs"])
-        self.title.setText(f"Sweep {plan['id']}: {n} run{'s' * (n != 1)} of {plan['model']}, "
-                           f"{plan['parallel']} at a time")
+        n = len(plan["runs"]) if not plan.get("study") else int(plan.get("trials") or 0)
+        if self.following:
+            self.title.setText(f"Following study {plan['id']} of {plan['model']} ({plan['storage']})")
+        elif plan.get("study"):
+            self.title.setText(f"Study {plan['id']}: {n} trial{'s' * (n != 1)} of {plan['model']} "
+                               f"here ({plan.get('sampler')}, pruner {plan.get('pruner')}), "
+                               f"{plan['parallel']} at a time")
+        else:
+            self.title.setText(f"Sweep {plan['id']}: {n} run{'s' * (n != 1)} of {plan['model']}, "
+                               f"{plan['parallel']} at a time")
+        self.study_panel.setVisible(bool(plan.get("study")))
         self.axis.blockSignals(True)
         self.axis.clear()
         for key in self.dimensions() or ["index"]:
@@ -195,7 +249,7 @@ class SweepView(SweepPlot, QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.table.setRowCount(n)
+        self.table.setRowCount(self.count())
         self._draw()
 
     def _on_finished(self, code: int, status) -> None:
@@ -236,10 +290,49 @@ class SweepView(SweepPlot, QWidget):
 
     # -- reading the history ---------------------------------------------------------------------
     def poll(self) -> None:
-        if self.sweep_id is not None:
+        if self.plan is not None and self.plan.get("study"):
+            self.jobs.submit(read_study_runs, self.storage_url, self.plan["study"], self.store,
+                             tag="study", coalesce="poll")
+        elif self.sweep_id is not None:
             self.jobs.submit(read_sweep, self.store, self.sweep_id, tag="poll", coalesce="poll")
 
+    def _on_study(self, value) -> None:
+        data, rows, problem = value
+        first = self.study is None
+        self.study, self.rows = data, rows
+        if first and self.following:
+            self.plan.update(model=data.get("model"), space=data.get("space") or {})
+            if not self.plan["space"]:  # a study TrainDesk did not make: its trials' settings
+                self.plan["space"] = {k: [] for t in data["trials"] for k in t["params"]}
+        if first:
+            self._on_plan()
+        changed = False
+        for t in data["trials"]:
+            if t["run_id"] and self._known.get(t["run_id"]) != t["status"]:
+                self._known[t["run_id"]] = t["status"]
+                changed = True
+        self._draw()
+        self.study_panel.show_study(data, self._regression())
+        if self.following:
+            self.message.setText(problem or self._follow_text(data))
+        elif problem:
+            self.message.setText(problem)
+        if changed:
+            self.runs_changed.emit()
+
+    def _follow_text(self, data: dict) -> str:
+        trials = data["trials"]
+        count = {s: sum(t["status"] == s for t in trials) for s in ("finished", "pruned", "failed", "running")}
+        text = (f"{len(trials)} trials: {count['finished']} finished, {count['pruned']} pruned, "
+                f"{count['failed']} failed, {count['running']} running")
+        if data["history"]:
+            text += f"; best so far {self._figure({'acc': data['history'][-1][2], 'loss': data['history'][-1][2]})}"
+        return text
+
     def _on_rows(self, tag, value) -> None:
+        if tag == "study":
+            self._on_study(value)
+            return
         rows, problem = value
         if problem:
             self.message.setText(problem)
@@ -264,7 +357,7 @@ class SweepView(SweepPlot, QWidget):
     def shutdown(self, wait_ms: int = STOP_WAIT_MS) -> None:
         """Stop the sweep (its runs save first) and wait up to `wait_ms` for it; then the thread."""
         self.timer.stop()
-        if self.running:
+        if self.running and not self.following:
             self.stop()
             if not self.process.waitForFinished(wait_ms):
                 self.process.kill()
