@@ -111,6 +111,7 @@ def run(args) -> int:
 
     from core.cli.common import Failure, check_out, emit, say, StopOnSignal
     from core.sweep.plan import make_plan, parse_list
+    from core.sweep.storage import StudyError
     from core.sweep.supervise import SweepRun
 
     texts = {name: getattr(args, name) for name in SWEPT if getattr(args, name) is not None}
@@ -129,6 +130,8 @@ def run(args) -> int:
             summary = sweep.run()
     except OSError as e:  # the training processes cannot be started at all
         raise Failure(f"cannot start the sweep's runs: {e}") from e
+    except StudyError as e:  # the study's database failed mid-sweep (its runs stop and save)
+        raise Failure(str(e)) from None
     if source is not None:
         summary.update(source.to_json())
         summary["study_best"] = source.best()

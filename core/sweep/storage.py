@@ -57,10 +57,10 @@ def open_storage(url: str):
     try:
         return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
     except Exception as e:  # sqlalchemy's and optuna's errors; each said in words below
-        raise StudyError(_why(e, where)) from None
+        raise StudyError(why(e, where)) from None
 
 
-def _why(e: Exception, where: str) -> str:
+def why(e: Exception, where: str) -> str:
     import optuna
     text = " ".join(str(e).split())
     low = text.lower()
@@ -130,7 +130,7 @@ def open_study(name: str, url: Optional[str], direction: str, model: str, space:
     except ValueError:
         raise
     except Exception as e:
-        raise StudyError(_why(e, where)) from None
+        raise StudyError(why(e, where)) from None
     if joined:
         theirs = study.user_attrs.get("model")
         if theirs and theirs != model:

@@ -15,7 +15,7 @@ from typing import Optional
 
 from core.sweep.plan import Plan, finite_number
 from core.sweep.space import Range, grid_size, space_json, suggest
-from core.sweep.storage import open_study
+from core.sweep.storage import StudyError, why, open_study
 
 SAMPLERS = ("grid", "random", "tpe")
 PRUNERS = ("none", "median")
@@ -88,8 +88,13 @@ class StudyRuns:
         if self.sampler_kind == "grid" and not self._grid_unvisited():
             self._grid_left = 0  # other processes took the rest of the grid
             return None
-        trial = self.study.ask()
-        values = suggest(trial, self.space)
+        try:
+            trial = self.study.ask()
+            values = suggest(trial, self.space)
+        except (ValueError, TypeError):
+            raise
+        except Exception as e:  # noqa: BLE001 - sqlalchemy's errors: one line, the sweep ends
+            raise StudyError(why(e, self.storage)) from None
         index = self.taken
         self.taken += 1
         self.trials[index] = trial
@@ -127,14 +132,17 @@ class StudyRuns:
         entry["study"] = self.name
         value = finite_number(entry.get("model_acc" if self.metric == "test_acc" else "model_loss"))
         state = optuna.trial.TrialState
-        trial.set_user_attr("run_id", entry.get("run_id"))
-        trial.set_user_attr("status", entry["status"])
-        if entry["status"] == "finished" and value is not None:
-            self.study.tell(trial, value)
-        elif entry["status"] == "pruned":
-            self.study.tell(trial, state=state.PRUNED)
-        else:  # failed, or stopped with the sweep: not a figure the search should learn from
-            self.study.tell(trial, state=state.FAIL)
+        try:
+            trial.set_user_attr("run_id", entry.get("run_id"))
+            trial.set_user_attr("status", entry["status"])
+            if entry["status"] == "finished" and value is not None:
+                self.study.tell(trial, value)
+            elif entry["status"] == "pruned":
+                self.study.tell(trial, state=state.PRUNED)
+            else:  # failed, or stopped with the sweep: not a figure the search should learn from
+                self.study.tell(trial, state=state.FAIL)
+        except Exception as e:  # noqa: BLE001 - the database went away: the run is kept all the same
+            entry["study_error"] = why(e, self.storage)
         if entry.get("run_id"):
             try:
                 tag_trial(entry["run_id"], f"{self.name} #{trial.number}",
