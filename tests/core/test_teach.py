@@ -131,3 +131,25 @@ def test_forgetting_is_said_in_words_only_past_a_point():
     from core.teach.session import forgetting_note
     assert forgetting_note(88.0, 87.2) is None
     assert "fell 2.5 points" in forgetting_note(88.0, 85.5)
+
+
+def test_an_image_folder_model_is_taught_in_colour_at_its_size(tmp_path, fashion, capsys):
+    from core import checkpoint
+    from core.pictures.recipe import InputRecipe
+    from core.teach.personal_set import PersonalSet
+    from image_folder_fixture import trained_folder_run
+    written, _trainer, path = trained_folder_run(tmp_path, data=fashion)
+    drawings = tmp_path / "drawings"
+    write_drawings(drawings, {"Bag": 8, "trouser": 1}, per_class=2)
+    assert main(["teach", "--checkpoint", str(path), "--drawings", str(drawings),
+                 "--out", str(tmp_path / "runs")]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    assert result["drawings"] == 4 and result["taught_from"] is None  # a file outside the history
+    taught = checkpoint.load(result["checkpoint"])
+    recipe = InputRecipe.from_meta(taught.meta)
+    assert recipe.shape == (3, 32, 32) and taught.meta["classes"] == written.classes
+    # its personal set keeps what it saw in colour, at its size
+    mine = PersonalSet(tmp_path / "mine", written.classes)
+    assert mine.import_folder(drawings, recipe) == (4, [])
+    x, _y = mine.arrays()
+    assert x.shape == (4, 3, 32, 32)
