@@ -36,6 +36,7 @@ from gui.evaluate.data_sets import DataReader, DataSet, can_read, config_of, nam
 from gui.evaluate.eval_worker import Evaluator, Request
 from gui.evaluate.gallery import CellGallery
 from gui.evaluate.prediction_grid import PredictionGrid
+from gui.evaluate.suspect_labels import SuspectLabels
 from gui.evaluate.widgets import StateStack
 
 LIVE = "live:"  # key prefix of the model being trained, which has no run record yet
@@ -94,9 +95,8 @@ class EvaluationPanel(QWidget):
         split.setSizes([600, 400])  # the matrix gets the larger share: its column names need it
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        self.class_table = ClassTable()
-        self.predictions = PredictionGrid(seed=seed)
-        self.explorer = DataExplorer(seed=seed)
+        self.class_table, self.suspects = ClassTable(), SuspectLabels()
+        self.predictions, self.explorer = PredictionGrid(seed=seed), DataExplorer(seed=seed)
         self.comparison = ComparisonView()
         self.comparison.selected.connect(self._user_selected)
         self.tabs = QTabWidget()
@@ -104,6 +104,7 @@ class EvaluationPanel(QWidget):
         for key, label, widget in [("confusion", "Confusion matrix", split),
                                    ("classes", "Per-class metrics", self.class_table),
                                    ("predictions", "Random predictions", self.predictions),
+                                   ("suspects", "Suspect labels", self.suspects),
                                    ("data", "Data explorer", self.explorer),
                                    ("compare", "Compare models", self.comparison)]:
             self.states[key] = StateStack(widget, NO_DATA)
@@ -120,9 +121,8 @@ class EvaluationPanel(QWidget):
         self.csv_button.clicked.connect(self._ask_csv)
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.png_button)
-        bar.addWidget(self.csv_button)
+        for widget in (self.progress, self.png_button, self.csv_button):
+            bar.addWidget(widget)
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addWidget(self.tabs, 1)
@@ -348,15 +348,13 @@ class EvaluationPanel(QWidget):
         self.status.setText(message if report is None else
                             f"{entry.title}: {report.accuracy:.2f}% test accuracy"
                             + (" \u2014 updating\u2026" if running else ""))
-        for key in ("confusion", "classes", "predictions"):
-            if report is None:
-                self.states[key].show_message(message)
-            else:
-                self.states[key].show_content()
+        for key in ("confusion", "classes", "predictions", "suspects"):
+            self.states[key].show_message(message) if report is None else self.states[key].show_content()
         if report is not None:
             self.confusion.show_report(report, entry.title)
             self.class_table.show_report(report, entry.title)
-            self.predictions.show_report(report, self.test_images, entry.title)
+            for view in (self.predictions, self.suspects):  # the test images, by the report
+                view.show_report(report, self.test_images, entry.title)
             if self.gallery.cell is not None:
                 self._open_cell(*self.gallery.cell)  # the same cell, for the new report
         else:
