@@ -71,7 +71,7 @@ def test_dialog_checks_as_it_is_typed_and_makes_the_arguments(qtbot, settings, t
     assert d.check() and len(d.plan.runs) == 8 and "8 runs of fashion-v0, 2 at a time" in d.summary.text()
     assert d.arguments() == ["sweep", "--model", "fashion-v0", "--lr", "0.01, 0.1", "--batch-size",
                              "32,64", "--hidden-units", "10", "--optimizer", "sgd,adam",
-                             "--epochs", "2", "--seed", "7", "--device", "cpu", "--parallel", "2",
+                             "--momentum", "0", "--epochs", "2", "--seed", "7", "--device", "cpu", "--parallel", "2",
                              "--out", str(tmp_path / "runs")]
     d.fields["lr"].setText("0.1,-1")
     assert not ok.isEnabled() and "learning rate (--lr) must be above 0, not -1" in d.summary.text()
