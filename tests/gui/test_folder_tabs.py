@@ -100,8 +100,8 @@ def test_tool_tabs_evaluate_a_folder_run_in_colour(qtbot, folder_run):
         report = wait_report(qtbot, panel)
         assert report.classes == tuple(CLASSES) and report.confusion.shape == (3, 3)
         assert report.confusion.sum() == len(d.test_y) == 24 and report.confusion.sum(axis=1).tolist() == [8] * 3
-        with torch.inference_mode():  # the trainer's own input: uint8 [B, 3, S, S] / 255
-            direct = trainer.model(d.test_x.float() / 255).argmax(1).numpy()
+        with torch.inference_mode():  # the trainer's own input: uint8 [B, 3, S, S] by its recipe
+            direct = trainer.model(trainer.inputs(d.test_x)).argmax(1).numpy()  # (the folder's mean/std)
         assert (report.y_pred == direct).all()
         assert panel.confusion.x_labels() == CLASSES
         assert [t.toPlainText() for t in panel.confusion.texts] == [str(v) for v in report.confusion.flat]
