@@ -78,6 +78,6 @@ def run(args) -> int:
     emit({"result": {"checkpoint": str(path), "run_id": run_id, "seconds": round(result.seconds, 2),
                      "drawings": result.drawings, "test_acc_before": round(result.test_acc_before, 2),
                      "test_acc_after": round(result.test_acc_after, 2), "test_slice": TEST_SLICE,
-                     "test_acc_full": num(round(acc, 2)), "forgetting": result.note,
+                     "test_acc_full": num(round(acc, 2)), "forgetting": result.note, **result.extra,
                      "taught_from": parent_run, "parent_checkpoint": str(Path(args.checkpoint).absolute())}})
     return 0

@@ -25,6 +25,7 @@ REPLAY = 48            # training images replayed in every step
 MAX_DRAWINGS = 64      # taught drawings in one step (a larger set: a fresh sample each step)
 LR = 0.01
 MOMENTUM = 0.9
+BUDGET_S = 4.5
 TURN_DEG = 10.0        # the augmentation's largest turn either way
 SCALE = 0.1            # ... and its largest change of size (+-10%)
 
@@ -39,6 +40,10 @@ class TuneSettings:
     drawing_weight: float = 1.0  # each taught drawing's weight in the loss (a replayed image: 1)
     freeze_convs: bool = False   # only the last Linear learns (faster; see the README)
     seed: int = 0
+    # Seconds a fine-tune may take (None: no limit). A model whose first step says the steps
+    # would not fit (fashion-best, a 64x64 colour folder model) goes on with only its last layer
+    # learning, and stops when the next step would pass the budget.
+    budget_s: Optional[float] = BUDGET_S
 
 
 def augment(pixels: torch.Tensor, gen: torch.Generator, light_paper: bool,
@@ -87,8 +92,8 @@ def fine_tune(model: torch.nn.Module, recipe, pixels: torch.Tensor, labels: torc
               replay_x: Optional[torch.Tensor], replay_y: Optional[torch.Tensor],
               settings: TuneSettings = TuneSettings(),
               progress: Callable[[int, int], None] = lambda done, total: None,
-              stop: Callable[[], bool] = lambda: False) -> tuple[torch.nn.Module, float]:
-    """(a taught copy of `model`, the seconds it took). `pixels`: the taught drawings as the model
+              stop: Callable[[], bool] = lambda: False) -> tuple[torch.nn.Module, float, dict]:
+    """(a taught copy of `model`, the seconds it took, {"steps", "last_layer_only"}). `pixels`: the taught drawings as the model
     sees them before its recipe (float [N, C, H, W], 0..255); `labels`: their classes; `replay_x`:
     the model's training images (uint8, as stored; None: no replay). `model` is not changed."""
     t0 = time.perf_counter()
@@ -99,19 +104,17 @@ def fine_tune(model: torch.nn.Module, recipe, pixels: torch.Tensor, labels: torc
     for m in taught.modules():  # running statistics and dropout as in evaluation
         if isinstance(m, (torch.nn.modules.batchnorm._BatchNorm, torch.nn.Dropout)):
             m.eval()
-    linears = [m for m in taught.modules() if isinstance(m, torch.nn.Linear)]
-    params = list(linears[-1].parameters()) if settings.freeze_convs else list(taught.parameters())
-    for p in taught.parameters():
-        p.requires_grad_(not settings.freeze_convs)
-    for p in params:
-        p.requires_grad_(True)
-    opt = torch.optim.SGD(params, lr=settings.lr, momentum=MOMENTUM)
+    opt = _optimizer(taught, settings.freeze_convs, settings.lr)
+    frozen = settings.freeze_convs
+    t_step = time.perf_counter()
     replay = BalancedReplay(replay_x, replay_y, gen) if replay_x is not None and settings.replay else None
     light = recipe.background == "light" or recipe.framing != "framed"
     pixels, labels = pixels.float(), labels.long()
+    done = 0
     for step in range(settings.steps):
         if stop():
             break
+        done = step + 1
         pick = (torch.randperm(len(pixels), generator=gen)[:MAX_DRAWINGS]
                 if len(pixels) > MAX_DRAWINGS else slice(None))
         x, y = pixels[pick], labels[pick]
@@ -129,6 +132,30 @@ def fine_tune(model: torch.nn.Module, recipe, pixels: torch.Tensor, labels: torc
         loss.backward()
         opt.step()
         progress(step + 1, settings.steps)
+        now = time.perf_counter()
+        step_s, t_step = now - t_step, now
+        if settings.budget_s is None:
+            continue
+        if step == 0:
+            t_first = now
+        # decided on the third step, from the two after the first (which pays for the warm-up)
+        if step == 2 and not frozen and \
+                now - t0 + (now - t_first) / 2 * (settings.steps - 3) > settings.budget_s:
+            frozen = True  # too slow whole: the last layer alone, at twice the rate (measured)
+            opt = _optimizer(taught, True, settings.lr * 2)
+        elif now - t0 + step_s > settings.budget_s:
+            break
     for p in taught.parameters():
         p.requires_grad_(True)
-    return taught.eval(), time.perf_counter() - t0
+    return taught.eval(), time.perf_counter() - t0, {"steps": done, "last_layer_only": frozen}
+
+
+def _optimizer(model: torch.nn.Module, last_layer_only: bool, lr: float) -> torch.optim.SGD:
+    """SGD with momentum over the whole model, or over its last Linear only (the rest frozen)."""
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+    for p in model.parameters():
+        p.requires_grad_(not last_layer_only)
+    params = list(last.parameters()) if last_layer_only else list(model.parameters())
+    for p in params:
+        p.requires_grad_(True)
+    return torch.optim.SGD(params, lr=lr, momentum=MOMENTUM)

@@ -112,10 +112,11 @@ class Teacher:
         if int(labels.max()) >= len(self.meta["classes"]) or int(labels.min()) < 0:
             raise TeachError("a drawing is labelled with a class the model does not have")
         before = self.accuracy(model)
-        taught, seconds = fine_tune(model, self.recipe, pixels, labels, self.replay_x,
-                                    self.replay_y, settings, progress, stop)
+        taught, seconds, info = fine_tune(model, self.recipe, pixels, labels, self.replay_x,
+                                          self.replay_y, settings, progress, stop)
         after = self.accuracy(taught)
-        return TeachResult(taught, seconds, len(pixels), before, after, forgetting_note(before, after))
+        return TeachResult(taught, seconds, len(pixels), before, after, forgetting_note(before, after),
+                           info)
 
 
 def set_threads() -> None:

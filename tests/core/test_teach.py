@@ -120,11 +120,17 @@ def test_fine_tune_leaves_the_model_alone_and_augments_within_the_picture(fashio
     varied = augment(x, torch.Generator().manual_seed(0), light_paper=False)
     assert varied.shape == x.shape and varied.min() >= 0 and varied.max() <= 255
     assert not torch.equal(varied, x)
-    taught, seconds = fine_tune(model, FASHION, x, y, fashion_small.train_x, fashion_small.train_y,
-                                TuneSettings(steps=5))
+    taught, seconds, info = fine_tune(model, FASHION, x, y, fashion_small.train_x,
+                                      fashion_small.train_y, TuneSettings(steps=5, budget_s=None))
+    assert info == {"steps": 5, "last_layer_only": False}
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     assert any(not torch.equal(before[k], v) for k, v in taught.state_dict().items())
     assert seconds > 0
+    # a model too slow for the budget goes on with its last layer only, and stops in time
+    slow, seconds, info = fine_tune(model, FASHION, x, y, fashion_small.train_x, fashion_small.train_y,
+                                    TuneSettings(steps=10_000, budget_s=0.5))
+    assert info["steps"] < 10_000 and seconds < 30  # stopped by the budget, not the steps
+    assert info["last_layer_only"] or info["steps"] <= 3  # switched on its third step, if it got there
 
 
 def test_forgetting_is_said_in_words_only_past_a_point():
