@@ -107,3 +107,25 @@ def test_the_dialog_takes_ranges_for_a_study(qtbot, tmp_path):
     dialog.fields["momentum"].setText("0:2")  # an end the setting refuses
     dialog.search.setCurrentIndex(dialog.search.findData("random"))
     assert not dialog.check() and "momentum" in dialog.summary.text().lower()
+
+
+def test_a_study_sweep_started_in_the_tab_fills_in_from_its_study(qtbot, tmp_path):
+    """`main.py sweep` on a study in the tab's QProcess: the tab reads the trials back from the
+    study's database and this machine's history."""
+    from gui.sweep.sweep_view import SweepView
+
+    db = tmp_path / "here.db"
+    view = SweepView(["sweep", "--model", "line", "--lr", "0.005:0.05:log", "--trials", "3",
+                      "--epochs", "20", "--parallel", "1", "--study", "here", "--storage",
+                      f"sqlite:///{db}", "--out", str(tmp_path / "runs")], poll_ms=300)
+    qtbot.addWidget(view)
+    view.start()
+    qtbot.waitUntil(lambda: view.exit_code is not None, timeout=300_000)
+    qtbot.waitUntil(lambda: view.study is not None and len(view.study["trials"]) == 3 and all(
+        t["status"] == "finished" for t in view.study["trials"]), timeout=30_000)
+    assert view.exit_code == 0 and view.plan["study"] == "here" and not view.study_panel.isHidden()
+    assert "3 trials of line here (tpe, pruner none)" in view.title.text()
+    assert view.table.rowCount() == 3 and len(view.points) == 3
+    assert all(p["run_id"] and p["status"] == "finished" and p["y"] < 0.5 for p in view.points)
+    assert len(view.study_panel.best_so_far) == 3
+    view.shutdown()
