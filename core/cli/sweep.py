@@ -46,8 +46,8 @@ newer Optuna is one line (exit 1) and nothing starts; a run that fails is a fail
 EXAMPLE = """example:
   main.py sweep --model fashion-v0 --lr 0.01,0.1 --batch-size 32,64 --epochs 1
   main.py sweep --model fashion-v2 --lr 0.001,0.01,0.1 --optimizer sgd,adam --random 4 --seed 7
-  main.py sweep --model fashion-v0 --lr 0.005:0.5:log --batch-size 32,64,128 --momentum 0:0.95 \
-      --trials 16 --pruner median --study fashion-lr --epochs 3"""
+  main.py sweep --model fashion-v0 --lr 0.005:0.5:log --batch-size 32,64,128 --momentum 0:0.95
+                --trials 16 --pruner median --study fashion-lr --epochs 3   (an Optuna study)"""
 
 
 def add_parser(sub) -> None:
