@@ -24,12 +24,12 @@ class DiagnosisPanel(QWidget):
         title = QLabel("<b>Diagnosis</b>")
         self.view = QTextBrowser()
         self.view.setOpenLinks(False)
-        self.view.setPlaceholderText(NOTHING_YET)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 0, 0, 0)
         lay.addWidget(title)
         lay.addWidget(self.view, 1)
         self.setMinimumWidth(180)
+        self.clear()
 
     def connect_session(self, session) -> None:
         """Findings as they come; a new run (not "+1 epoch") starts with none."""
@@ -38,8 +38,8 @@ class DiagnosisPanel(QWidget):
 
     def show_findings(self, findings: list) -> None:
         self.findings = list(findings or [])
-        if not self.findings:
-            self.view.clear()
+        if not self.findings:  # a placeholder would not wrap: the words in gray instead
+            self.view.setHtml(f"<p style='color: gray'>{html.escape(NOTHING_YET)}</p>")
             return
         parts = []
         for f in self.findings:
@@ -56,8 +56,8 @@ class DiagnosisPanel(QWidget):
         self.show_findings([])
 
     def text(self) -> str:
-        """What the panel shows, as plain text (its placeholder when empty)."""
-        return self.view.toPlainText() or NOTHING_YET
+        """What the panel shows, as plain text."""
+        return self.view.toPlainText()
 
 
 def beside(views: QWidget, panel: DiagnosisPanel) -> QSplitter:

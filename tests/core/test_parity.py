@@ -18,4 +18,5 @@ def test_seed_hyperparameters_reach_the_seed_accuracy(fashion, model_id, floor):
     result = t.result()
     print(f"{model_id}: {result.model_acc:.2f}% in {result.training_time:.1f} s")
     assert result.epochs_done == 3 and result.error is None
+    assert result.diagnoses == []  # no false alarm from the diagnoses (core/train/diagnoses.py)
     assert result.model_acc >= floor
