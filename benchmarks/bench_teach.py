@@ -38,6 +38,7 @@ VARIANTS = {  # the default first: whole model, 45 steps, 48 replayed images a s
     "frozen convs, lr 0.02": TuneSettings(freeze_convs=True, lr=0.02, steps=60, replay=32),
     "frozen convs, lr 0.02, replay 64": TuneSettings(freeze_convs=True, lr=0.02, steps=60, replay=64),
     "plain, 30 steps, lr 0.02": TuneSettings(steps=30, lr=0.02, replay=32),
+    "imprinted 0.1, then default": TuneSettings(imprint=0.1),
 }
 for _name, _settings in VARIANTS.items():  # the variants run all their steps; the default as taught
     if _name != "default":
@@ -97,7 +98,8 @@ def main() -> None:
     ap.add_argument("--save", help="where the trained checkpoint goes")
     ap.add_argument("--per-class", type=int, default=6)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
-    ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--imprint", action="store_true", help="also the instant weight-imprinting answer")
     args = ap.parse_args()
     torch.set_num_threads(1)  # as the teach step does: two threads on a busy 2-core box wait on each other
     from core import checkpoint
@@ -112,6 +114,19 @@ def main() -> None:
     print(json.dumps({"model": path, "drawings": len(labels), "other_drawings": base_read,
                       "fashion_test_acc": base_acc}), flush=True)
     rows = []
+    if args.imprint:  # the instant answer: no gradient steps
+        from core.teach.finetune import imprint
+        for strength in (0.1, 0.2, 0.35):
+            import time
+            t0 = time.perf_counter()
+            quick = imprint(ckpt.model, teacher.recipe, torch.from_numpy(pixels).float(),
+                            torch.from_numpy(labels), strength)
+            seconds = time.perf_counter() - t0
+            read = read_others(quick, others)
+            print(json.dumps({"variant": f"imprint {strength}", "seconds": round(seconds, 3),
+                              "gain": round(read["mean"] - base_read["mean"], 2),
+                              "fashion_change": round(teacher.full_test(quick)[0] - base_acc, 2)}),
+                  flush=True)
     for name in args.variants:
         for seed in args.seeds:
             settings = TuneSettings(**{**vars(VARIANTS[name]), "seed": seed})

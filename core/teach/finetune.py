@@ -26,6 +26,7 @@ MAX_DRAWINGS = 64      # taught drawings in one step (a larger set: a fresh samp
 LR = 0.01
 MOMENTUM = 0.9
 BUDGET_S = 4.5
+IMPRINT = 0.1          # the instant answer's strength: +4.9 points in 0.03 s, -0.87 Fashion-MNIST
 TURN_DEG = 10.0        # the augmentation's largest turn either way
 SCALE = 0.1            # ... and its largest change of size (+-10%)
 
@@ -44,6 +45,7 @@ class TuneSettings:
     # would not fit (fashion-best, a 64x64 colour folder model) goes on with only its last layer
     # learning, and stops when the next step would pass the budget.
     budget_s: Optional[float] = BUDGET_S
+    imprint: float = 0.0         # start from the imprinted answer (imprint(), this strength)
 
 
 def augment(pixels: torch.Tensor, gen: torch.Generator, light_paper: bool,
@@ -99,7 +101,8 @@ def fine_tune(model: torch.nn.Module, recipe, pixels: torch.Tensor, labels: torc
     t0 = time.perf_counter()
     gen = torch.Generator().manual_seed(settings.seed)
     torch.manual_seed(settings.seed)
-    taught = copy.deepcopy(model).cpu()
+    taught = (imprint(model, recipe, pixels, labels, settings.imprint) if settings.imprint
+              else copy.deepcopy(model).cpu())
     taught.train()
     for m in taught.modules():  # running statistics and dropout as in evaluation
         if isinstance(m, (torch.nn.modules.batchnorm._BatchNorm, torch.nn.Dropout)):
@@ -159,3 +162,22 @@ def _optimizer(model: torch.nn.Module, last_layer_only: bool, lr: float) -> torc
     for p in params:
         p.requires_grad_(True)
     return torch.optim.SGD(params, lr=lr, momentum=MOMENTUM)
+
+
+@torch.no_grad()
+def imprint(model: torch.nn.Module, recipe, pixels: torch.Tensor, labels: torch.Tensor,
+            strength: float = 0.5) -> torch.nn.Module:
+    """An instant answer (weight imprinting): a copy whose last layer's row for each taught class
+    moves towards the mean of its drawings' features, scaled to the row's own length. No steps."""
+    out = copy.deepcopy(model).cpu().eval()
+    last = [m for m in out.modules() if isinstance(m, torch.nn.Linear)][-1]
+    seen = []
+    hook = last.register_forward_hook(lambda _m, inp, _o: seen.append(inp[0].detach()))
+    out(recipe.to_input(pixels.float(), batch=True))
+    hook.remove()
+    features = seen[0]
+    for c in labels.unique().tolist():
+        mean = features[labels == c].mean(0)
+        row = last.weight[c]
+        last.weight[c] = (1 - strength) * row + strength * mean / mean.norm().clamp_min(1e-6) * row.norm()
+    return out

@@ -2,7 +2,7 @@
 
 Picking the right class on a wrong or unsure answer keeps the drawing in the model's personal set
 (core/teach/personal_set.py) and fine-tunes a copy of the model in a job thread (the canvas keeps
-answering meanwhile), with a progress bar. The taught copy is a run in the history, and takes the
+answering meanwhile, with an instant imprinted copy), with a progress bar. The taught copy is a run in the history, and takes the
 model's place on the canvas; the bar then shows the drawing's answer before -> after and the
 test accuracy before -> after (a drop of more than a point said in words). Undo and Redo step
 through the taught versions; the original checkpoint is never written.
@@ -173,6 +173,10 @@ class TeachBar(QWidget):
         return load(self.panel.sources[index]["checkpoint"]).model
 
     def _on_progress(self, _tag, value) -> None:
+        if value[0] == "instant":  # shown at once; the fine-tuned model takes its place
+            name = self.versions[self._busy_key].items[0][0]
+            self.panel.replace_model(self._index, f"{name}, instant answer (teaching…)", value[1])
+            return
         done, total = value
         self.progress.setMaximum(total)
         self.progress.setValue(done)
@@ -208,7 +212,8 @@ class TeachBar(QWidget):
         self.finished.emit(t)
 
     def _on_failed(self, _tag, error) -> None:
-        self._busy_key = None
+        key, self._busy_key = self._busy_key, None
+        self._show_version(self._index, key, self.versions[key].at)  # not the instant answer
         self.progress.hide()
         self.result.setText(f"<span style='color:#b00020'>Could not teach: {error.message}</span>")
         self.refresh()

@@ -65,6 +65,9 @@ class TeachJobs:
     def teach(self, job, req: TeachRequest) -> Taught:
         from core.evaluation.evaluate import predict_array
         from core.paths import runs_dir
+        import torch
+
+        from core.teach.finetune import IMPRINT, imprint
         from core.teach.personal_set import PersonalSet
         from core.teach.record import record_taught, taught_meta
         from core.teach.session import forgetting_note, set_threads
@@ -77,6 +80,9 @@ class TeachJobs:
             pixels = drawing_pixels_of(req.picture, req.recipe)
             people.add(req.label, pixels, req.picture.gray)
         x, y = people.arrays()
+        # the instant answer (weight imprinting) is shown while the gradient steps run
+        job.progress(("instant", imprint(req.model, req.recipe, torch.as_tensor(x),
+                                         torch.as_tensor(y), IMPRINT)))
         job.progress((0, 1))
         result = teacher.teach(req.model, x, y, progress=lambda d, t: job.progress((d, t)),
                                stop=lambda: job.cancelled)

@@ -43,11 +43,16 @@ def test_teach_undo_redo_and_the_taught_run_after_a_restart(qtbot, parent):
     answer = p.verdicts[0].top[0][0]
     label = 8 if answer != "Bag" or p.verdicts[0].unsure else 3  # a correction either way
     assert all(b.isEnabled() for b in bar.buttons)
+    shown, replace = [], panel.replace_model
+    panel.replace_model = lambda i, name, model, source=None: (shown.append(name),
+                                                               replace(i, name, model, source))
     with qtbot.waitSignal(bar.finished, timeout=120000) as taught:
         assert bar.pick(label)
         assert bar.progress.isVisible()  # the canvas keeps answering meanwhile
         assert not any(b.isEnabled() for b in bar.buttons)
     t = taught.args[0]
+    # the instant answer (weight imprinting) first, then the fine-tuned model in its place
+    assert shown[0] == "v0, instant answer (teaching…)" and shown[-1].startswith("v0, taught")
     assert t is not None and t.drawings == 1 and t.probs_after is not None
     assert "→" in bar.result.text() and "Test accuracy" in bar.result.text()
     assert "the original:" in bar.result.text() and t.test_acc_original > 50
