@@ -116,7 +116,8 @@ class TeachBar(QWidget):
         teachable = bool(sel and sel[3] and sel[4] is not None and self._busy_key is None)
         for b in self.buttons:
             b.setEnabled(teachable)
-        self.prompt.setText("It's a …" if not sel or sel[3] else
+        self.prompt.setText("It's a … (teaching: wait for it)" if self._busy_key is not None else
+                            "It's a …" if not sel or sel[3] else
                             "It's a … (this model can be taught once its run is saved)")
         key = self.key_of(sel[0]) if sel else None
         v = self.versions.get(key)
