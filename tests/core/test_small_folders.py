@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from core.checkpoint import read_meta
@@ -34,6 +35,7 @@ def _config(*flags):
     return config_from_args(args, "folder")
 
 
+@pytest.mark.slow  # up to 40 s of training by design (the time budget), plus reading
 def test_three_by_forty_learns_from_the_defaults(tmp_path, fashion):
     folder = _three(tmp_path / "things", fashion)
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", "--image-folder",
