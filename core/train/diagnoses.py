@@ -116,7 +116,7 @@ class Diagnoses:
             if "overfitting" not in self.found:
                 self._overfitting(h, window)
             if "plateau" not in self.found and "overfitting" not in self.found:
-                self._plateau(h, start, PLATEAU_EPOCHS if minibatch else window)
+                self._plateau(h, start, PLATEAU_EPOCHS if minibatch else window, trainer.config.lr)
 
     # -- the checks -------------------------------------------------------------------------------
     def _outputs(self, logits: torch.Tensor, y: torch.Tensor, classes: list, relu_last: bool) -> None:
@@ -184,7 +184,7 @@ class Diagnoses:
             f"{last.lr:g} looks too low to learn in this many steps.",
             f"after {trainer.steps:,} optimiser steps the test loss is {last.test_loss:.4f}, "
             f"{100 * last.test_loss / start:.0f}% of its start ({start:.4f})",
-            f"a higher rate: the rate `main.py lr-find` suggests, or about 10x ({10 * last.lr:g})."))
+            f"a higher rate: the rate `main.py lr-find` suggests, or {_higher(trainer, last.lr):g}."))
 
     def _overfitting(self, h: list, window: int) -> None:
         best = min(range(len(h)), key=lambda i: h[i].test_loss)
@@ -208,7 +208,7 @@ class Diagnoses:
                 f"use the best epoch ({b.epoch}) or train about that many epochs; add augmentation "
                 "(random flips, shifts) or weight decay (e.g. 5e-4)."))
 
-    def _plateau(self, h: list, start: float, window: int) -> None:
+    def _plateau(self, h: list, start: float, window: int, lr: float) -> None:
         if len(h) <= window:
             return
         before, recent = h[:-window], h[-window:]
@@ -228,8 +228,17 @@ class Diagnoses:
             f"from epoch {first} to {last.epoch} the best test loss improved by "
             f"{100 * gains[0]:.1f}% and the best training loss by {100 * gains[1]:.1f}% "
             f"(test loss {last.test_loss:.4f}{acc}; learning rate now {last.lr:g})",
-            "a learning-rate schedule (cosine, one-cycle), a higher rate, or a wider model (more "
-            "hidden units; for a boundary that must bend, one with a non-linear activation)."))
+            ("a gentler schedule (cosine, or later steps): it has lowered the rate to "
+             f"{last.lr:g} from {lr:g}; " if last.lr is not None and last.lr < lr / 100 else
+             "a learning-rate schedule (cosine, one-cycle), ")
+            + "a higher rate, or a wider model (more hidden units; for a boundary that must bend, "
+            "one with a non-linear activation)."))
+
+
+def _higher(trainer, lr: float) -> float:
+    """A rate to try instead of a slow one: the model's default when that is higher, else 10x."""
+    default = trainer._default_lr()
+    return default if default > lr else 10 * lr
 
 
 def _gain(old: float, new: float) -> float:

@@ -91,6 +91,7 @@ def test_a_rate_too_low_is_said_and_the_run_goes_on(fashion_small):
     low = by_code(result, "lr-too-low")
     assert "0.0001" in low["says"] and "after 376 optimiser steps" in low["evidence"]
     assert "100% of its start" in low["evidence"] and "lr-find" in low["try"]
+    assert low["try"].endswith("or 0.1.")  # the model's default rate, higher than this one
     assert "lr-too-high" not in codes(result)
 
 
@@ -135,6 +136,8 @@ def test_plateau_when_the_rate_has_decayed_away(fashion):
     flat = by_code(result, "plateau")
     assert flat["says"] == "No progress for 3 epochs: the model has stopped improving."
     assert "from epoch 4 to 6" in flat["evidence"] and "learning rate now 1e-06" in flat["evidence"]
+    assert flat["try"].startswith("a gentler schedule (cosine, or later steps): it has lowered the "
+                                  "rate to 1e-06 from 0.1;")
 
 
 def test_plateau_of_a_straight_boundary_on_the_circles():
