@@ -120,3 +120,54 @@ def test_a_training_runs_latest_epoch_is_a_model_on_the_canvas(qtbot, parent):
     assert panel.last_prediction.probs and len(panel.last_prediction.probs[0]) == 10
     panel.end_live()
     assert panel.models == []
+
+
+def test_the_draw_tab_follows_a_training_run_epoch_by_epoch(qtbot, parent):
+    """ToolTabs gets the worker's weights after each epoch: the Draw tab answers with them, and
+    the run's saved checkpoint takes their place when it ends."""
+    from PySide6.QtWidgets import QTabWidget
+
+    from core import checkpoint
+    from core.runs.store import RunStore
+    from gui.tool_tabs import ToolTabs
+    from gui.training.worker_messages import ModelWeights
+    ckpt = checkpoint.load(parent["checkpoint"])
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    tools = ToolTabs(tabs, None)
+    tools.build()
+    try:
+        arrays = {k: v.numpy() for k, v in ckpt.model.state_dict().items()}
+        for epoch in (1, 2):
+            tools.epoch_weights(ModelWeights("FashionMNISTModelV0", "fashion-v0", 10,
+                                             list(ckpt.meta["classes"]), arrays, epoch))
+        canvas = tools.canvas
+        assert [n for n, _ in canvas.models] == ["FashionMNISTModelV0 (training, epoch 2)"]
+        assert canvas.sources == [None]  # not on disk yet: not taught until saved
+        tools.run_saved(RunStore().get(parent["run_id"]))
+        assert [s and s["run_id"] for s in canvas.sources] == [parent["run_id"]]
+        assert not any("training" in n for n, _ in canvas.models)
+    finally:
+        tools.shutdown()
+
+
+def test_a_photo_dropped_on_the_canvas_teaches_a_folder_model_in_colour(qtbot, tmp_path, fashion):
+    from image_folder_fixture import trained_folder_run
+    from core import checkpoint
+    from core.teach.personal_set import PersonalSet
+    written, _trainer, path = trained_folder_run(tmp_path, data=fashion)
+    ckpt = checkpoint.load(path)
+    panel = make_panel(qtbot)
+    panel.add_model("folder", ckpt.model, ckpt.meta["classes"], ckpt.meta["input"],
+                    {"checkpoint": str(path), "run_id": None, "title": "folder"})
+    photo = written.files[0].path
+    assert panel.open_image(str(photo))
+    p = wait_for_revision(qtbot, panel)
+    assert p.photo and p.seen[0].shape == (3, 32, 32)
+    classes = ckpt.meta["classes"]
+    label = next(k for k, c in enumerate(classes) if c != p.verdicts[0].top[0][0])
+    with qtbot.waitSignal(panel.teach.finished, timeout=120000) as taught:
+        assert panel.teach.pick(label)
+    assert taught.args[0] is not None and taught.args[0].drawings == 1
+    kept = PersonalSet.for_model(panel.teach.key_of(0), None, classes).drawings()
+    assert [d.label for d in kept] == [label] and kept[0].pixels().shape == (3, 32, 32)
