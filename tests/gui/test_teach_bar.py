@@ -105,6 +105,10 @@ def test_the_personal_set_view_lists_relabels_and_shares_drawings(qtbot, parent,
     (shared / "shoes").mkdir()
     n, problems = view.import_folder(shared)
     assert n == 0 and "shoes" in problems[0] and "Nothing imported" in view.summary.text()
+    with qtbot.waitSignal(panel.teach.finished, timeout=120000) as taught:
+        view.teach_again()  # the original, taught the set as it is now
+    assert taught.args[0].drawings == start + 4 and taught.args[0].probs_after is None
+    assert panel.models[0][0] == f"v0, taught ({start + 4} drawings)"
 
 
 def test_a_training_runs_latest_epoch_is_a_model_on_the_canvas(qtbot, parent):
