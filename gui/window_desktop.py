@@ -26,6 +26,7 @@ class DesktopWindow:
         reading_order(self.panel)
         self.session.run_ended.connect(self._run_ended_note)
         self.session.replay_ended.connect(self._replay_ended_note)
+        self.ready.connect(self._watch_teaching)  # the Draw tab exists once the core is in
         self.notifier = None  # made at the first note
         self.log_view.setAccessibleName("Log")
         self.log_view.setAccessibleDescription("What the runs said, one line per epoch")
@@ -110,6 +111,24 @@ class DesktopWindow:
         self.note(f"Replay of {name} ended",
                   f"It stopped: {problem}" if problem else "Every model of the notebook trained.",
                   self.tool_tabs.replay)
+
+
+    def _watch_teaching(self) -> None:
+        canvas = self.tool_tabs.canvas
+        teach = getattr(canvas, "teach", None)
+        if teach is not None and not getattr(self, "_teaching_watched", False):
+            self._teaching_watched = True
+            teach.finished.connect(self._taught_note)
+
+    def _taught_note(self, taught) -> None:
+        tabs = self.tool_tabs
+        show = lambda: tabs.tabs.setCurrentWidget(tabs._pages[tabs.canvas])  # noqa: E731
+        if taught is None:
+            self.note("Teaching failed", "The Draw tab says why.", show)
+        else:
+            self.note("Teaching step done",
+                      f"Test accuracy {taught.test_acc_before:.1f}% \u2192 "
+                      f"{taught.test_acc_after:.1f}% after {taught.drawings} drawings", show)
 
 
 def ended_words(result) -> tuple[str, str]:

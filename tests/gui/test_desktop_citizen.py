@@ -241,6 +241,8 @@ def test_menus_shortcuts_theme_setting_and_the_note(qtbot, window, settings, the
     assert ended_words(result) == ("fashion-v0 finished", "test accuracy 88.0% after 3 epochs")
     window.menus.notify.setChecked(False)
     assert window.note("x", "y") == ""
+    # a teaching step's end is watched as well (the Draw tab's teach bar)
+    assert window._teaching_watched
 
 
 SCALED = r"""
