@@ -214,8 +214,9 @@ class SweepRun:
                                "status": "not started", "model_acc": None, "model_loss": None,
                                "checkpoint": None}
         runs = [self.entries[i] for i in sorted(self.entries)]
-        # A pruned run's figure is an early epoch's: the best is a run that went the distance.
-        best = best_run([e for e in runs if e["status"] != "pruned"]) or best_run(runs)
+        # A pruned run's figure is an early epoch's, a diverged run's its last good epoch's: the
+        # best is a run that went the distance, when there is one.
+        best = best_run([e for e in runs if e["status"] in ("finished", "stopped")]) or best_run(runs)
         failed = sum(1 for e in runs if e["status"] not in ("finished", "stopped", "pruned",
                                                              "not started"))
         summary = {"id": plan.id, "model": plan.model, "parallel": plan.parallel,
