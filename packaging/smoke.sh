@@ -5,7 +5,8 @@
 # temp folder) and PATH=/usr/bin:/bin, from a temp working folder, TRAINDESK_DATA_HOME unset. It
 # trains fashion-v0 for one epoch on the real Fashion-MNIST (found where the app looks by itself),
 # predicts a sample drawing, evaluates, resumes, exports, trains an image folder of pictures it
-# writes itself and predicts one, opens the window offscreen (and under Xvfb when it is
+# writes itself and predicts one, runs a small Optuna sweep and joins its study from a second
+# process, opens the window offscreen (and under Xvfb when it is
 # installed), then times five fresh starts to the first paint.
 # Needs: jq (reads the JSON lines). Exit status: 0 when every step passed.
 set -euo pipefail
@@ -150,6 +151,20 @@ run_logged folder-predict 300 "$EXE" predict --checkpoint "$FCKPT" "$TMP/picture
 LABEL=$(json_line "$TMP/folder-predict.out" '.label' | jq -r .label)
 [[ $LABEL == blues ]] || die "a blue picture was read as $LABEL" "$TMP/folder-predict.out"
 echo "a blue picture reads as: $LABEL"
+
+step "a small Optuna sweep (3 trials of the line, TPE, median pruner) in the default study database, then a second process joins it"
+SWEEP_ARGS=(sweep --model line --lr 0.005:0.05:log --epochs 20 --pruner median --study smoke --parallel 1 --out "$TMP/sweep-runs")
+run_logged sweep 900 "$EXE" "${SWEEP_ARGS[@]}" --trials 3
+SUMMARY=$(json_line "$TMP/sweep.out" '.sweep')
+jq -e '.sweep.study == "smoke" and (.sweep.storage | endswith("studies.sqlite3")) and
+       (.sweep.runs | length) == 3 and .sweep.failed == 0 and .sweep.study_best.value < 0.1' \
+    <<<"$SUMMARY" >/dev/null || die "the sweep did not run 3 trials of study smoke" "$TMP/sweep.out" "$TMP/sweep.err"
+run_logged sweep-join 600 "$EXE" "${SWEEP_ARGS[@]}" --trials 1
+JOINED=$(json_line "$TMP/sweep-join.out" '.sweep')
+jq -e '.sweep.joined and .sweep.runs[0].trial == 3' <<<"$JOINED" >/dev/null ||
+    die "the second sweep did not join the study as trial 3" "$TMP/sweep-join.out" "$TMP/sweep-join.err"
+echo "$SUMMARY" | jq -c '.sweep | {study, storage, runs: [.runs[] | {trial, status, lr, model_loss}]}'
+echo "joined: trial $(jq -r '.sweep.runs[0].trial' <<<"$JOINED") ($(jq -r '.sweep.runs[0].status' <<<"$JOINED"))"
 
 # READY: the window loads torch and the data, builds and shows every tab, prints "ready SECONDS"
 # and quits. SMOKE_WINDOW_PROBE=FIRST_PAINT falls back to the first-paint probe (an app without
