@@ -66,7 +66,7 @@ def test_following_a_study_shows_pruned_runs_history_and_importances(qtbot, tmp_
     view.shutdown()
 
 
-def test_joining_a_missing_study_database_says_so(qtbot, tmp_path):
+def test_following_a_damaged_study_database_says_so_in_one_line(qtbot, tmp_path):
     from gui.sweep.sweep_view import SweepView
 
     bad = tmp_path / "damaged.db"
