@@ -33,12 +33,12 @@ def test_missing_data_explains_and_offers_download_then_a_real_run_works(window,
 
 
 def test_an_exception_in_the_worker_is_shown_and_the_next_run_works(window, qtbot, monkeypatch):
-    from core.train.trainer import Trainer
+    from core.train import trainer
 
-    def boom(self):
+    def boom(_trainer):
         raise RuntimeError("the thread probe exploded")
 
-    monkeypatch.setattr(Trainer, "_pick_threads", boom)
+    monkeypatch.setattr(trainer, "pick_threads", boom)  # the trainer's thread probe
     w = window
     events = record(w.host.worker)
     run_and_wait(w, qtbot, events)
