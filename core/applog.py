@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -43,6 +44,7 @@ def setup(what: str) -> Optional[Path]:
     logger.setLevel(logging.INFO)
     path = log_file()
     if _handler is not None and Path(getattr(_handler, "baseFilename", "")) == path:
+        _log_python_warnings()
         return path  # already set up (tests open many windows in one process)
     if _handler is not None:
         logger.removeHandler(_handler)
@@ -58,10 +60,26 @@ def setup(what: str) -> Optional[Path]:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(message)s"))
     logger.addHandler(handler)
     _handler = handler
+    _log_python_warnings()
     from core.version import __version__
     logger.info("TrainDesk %s %s started (Python %s, %s)", __version__, what,
                 sys.version.split()[0], sys.platform)
     return path
+
+
+def _log_python_warnings() -> None:
+    """Python's warnings (torch's, numpy's...) are still shown where they always were, and kept
+    in the log file too: a run started from an icon has no terminal to show them."""
+    shown = warnings.showwarning
+    if getattr(shown, "traindesk", False):
+        return
+
+    def show_and_log(message, category, filename, lineno, file=None, line=None):
+        shown(message, category, filename, lineno, file, line)
+        logging.getLogger(LOGGER).warning("%s: %s (%s:%s)", category.__name__, message,
+                                          filename, lineno)
+    show_and_log.traindesk = True
+    warnings.showwarning = show_and_log
 
 
 def get() -> logging.Logger:
