@@ -11,15 +11,26 @@ nothing and the trainer says so.
 from __future__ import annotations
 
 import contextlib
+import os
 
 import torch
+
+# oneDNN's ISA caps (ONEDNN_MAX_CPU_ISA, or its older name DNNL_MAX_CPU_ISA) that still let it run
+# bfloat16 natively. Below them (AVX2, AVX512_CORE, ...) a CPU that has bfloat16 is used as one
+# without it: oneDNN would emulate bfloat16, ~15x slower than float32, as on an AVX2-only CPU.
+_BF16_ISAS = ("AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX", "AVX10", "ALL", "DEFAULT")
+
+
+def _isa_cap_allows_bfloat16() -> bool:
+    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "").upper()
+    return not cap or cap.startswith(_BF16_ISAS)
 
 
 def native_bfloat16(device: torch.device) -> bool:
     """True where bfloat16 convolutions run in hardware on `device`."""
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
-    if device.type != "cpu":
+    if device.type != "cpu" or not _isa_cap_allows_bfloat16():
         return False
     try:  # private but long-standing helpers; an older or other build just answers False
         return bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())

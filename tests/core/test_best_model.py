@@ -62,8 +62,7 @@ def test_help_tells_the_recipe(capsys):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert (f"default: 3 (Fashion-MNIST), 300 (line), 1500 (circles), 5 (folder); "
-            f"{RECIPE['epochs']} for "
-            "fashion-best]") in text
+            f"{RECIPE['epochs']} for fashion-best") in text
     assert f"default: 32; {RECIPE['batch_size']} for fashion-best;" in text
     assert "default: constant; onecycle for fashion-best]" in text
     assert "--mixed-precision, --no-mixed-precision" in text
@@ -203,3 +202,27 @@ def test_stop_mid_epoch_then_resume_is_bit_identical(fashion_small, tmp_path):
     sa, sb = resumed.model.state_dict(), straight.model.state_dict()
     assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)  # BN stats too
     assert [h.test_loss for h in resumed.history] == [h.test_loss for h in straight.history]
+
+
+# -- bfloat16 only where oneDNN may run it natively ----------------------------------------------------
+
+def test_an_isa_cap_below_bfloat16_trains_in_float32_and_says_so(monkeypatch, fashion_small):
+    from core.train import precision
+
+    cpu = torch.device("cpu")
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    native = precision.native_bfloat16(cpu)  # whatever this CPU has
+    for cap in ("AVX512_CORE_AMX", "avx512_core_bf16", "AVX10_1_512", "DEFAULT"):
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+        assert precision.native_bfloat16(cpu) == native, cap
+    for cap in ("AVX2", "avx2", "AVX512_CORE", "AVX2_VNNI", "SSE41"):  # bfloat16 would be emulated
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+        assert precision.native_bfloat16(cpu) is False, cap
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA")
+    monkeypatch.setenv("DNNL_MAX_CPU_ISA", "AVX2")  # oneDNN's older name for the same cap
+    assert precision.native_bfloat16(cpu) is False
+    said = []
+    t = Trainer(_best(epochs=1), data=fashion_small, log=said.append)
+    assert t.config.mixed_precision and t.bfloat16 is False  # the recipe asks, the cap says no
+    assert any("float32" in line for line in said), said
