@@ -131,7 +131,9 @@ class RunCurves(QWidget):
     def _draw(self, row, curve: list[dict], epochs: list[dict], color: str) -> dict:
         items = {}
         name = _short(row.title)
-        line = pg.mkPen(color + "b0", width=1.5)  # a little see-through: the dots stay in view
+        # A little see-through: the dots stay in view. One pixel wide: Qt strokes a wider pen as a
+        # path, seconds per paint for a few thousand noisy points (a long run, the Follow tab).
+        line = pg.mkPen(color + "b0", width=1)
         if curve:
             x = epoch_positions(curve)
             series = {"loss": _values(curve, "loss"), "acc": _values(curve, "acc"),
