@@ -189,7 +189,12 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        values = {k: v for k, v in d.items() if k in known}
+        if "from_data" in values:  # JSON keeps it as a list; only setting names count
+            names = values["from_data"]
+            values["from_data"] = tuple(n for n in names if isinstance(n, str) and n in known) \
+                if isinstance(names, (list, tuple)) else ()
+        return cls(**values)
 
 
 SETTINGS = settings_of(TrainConfig)
