@@ -28,6 +28,11 @@ class BoundaryPlot(pg.PlotWidget):
         self.setTitle(title)
         follow_theme(self)
         self.setAspectLocked(True)
+        # A fixed room for the tick labels: with the aspect locked, labels whose width follows the
+        # range (10 points give odd extents) resized the plot, which moved the range, and so on
+        # without end, freezing the window.
+        self.getAxis("left").setWidth(36)
+        self.getAxis("bottom").setHeight(24)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setLookupTable(LUT)
         self.image.setLevels((0.0, 1.0))
