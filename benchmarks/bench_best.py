@@ -5,7 +5,8 @@ settings `main.py train --model M` would use (fashion-best: its recipe; fashion-
 3 epochs, batch 32, SGD lr 0.1). Runs alternate (best, tinyvgg, best, tinyvgg, ...) so a noisy
 neighbour hits both. Prints the CPU's vector flags, one JSON line per run, then medians: test
 accuracy, training seconds (TrainDesk's training_time: every epoch's training and test pass),
-seconds per epoch.
+seconds per epoch, and the CPU seconds the training took (all threads: with --threads 1 on a
+machine others share, close to what the wall clock would read on an idle core).
 
     python benchmarks/bench_best.py [--repeats 3] [--models fashion-best fashion-v2] [--threads 0]
         [--isa native avx2] [--before]
@@ -29,6 +30,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,13 +72,15 @@ def child(model_id: str, threads: int, extra: list[str]) -> None:
     config = config_from_args(build_parser().parse_args(flags), get_spec(model_id).task)
     said: list[str] = []
     trainer = Trainer(config, log=said.append)
+    cpu = time.process_time()
     for _ in trainer.run():
         pass
+    cpu = time.process_time() - cpu  # every thread's: on a shared machine, the steadier figure
     r = trainer.result()
     epochs = [h.seconds for h in trainer.history]
     print(json.dumps({"model": model_id + (f"@{variant}" if variant else ""),
                       "isa": os.environ.get("ONEDNN_MAX_CPU_ISA", "native"),
-                      "test_acc": r.model_acc, "seconds": r.training_time,
+                      "test_acc": r.model_acc, "seconds": r.training_time, "cpu_s": round(cpu, 1),
                       "epochs": r.epochs_done, "epoch_s": statistics.median(epochs),
                       "accs": [round(h.test_acc, 2) for h in trainer.history],
                       "threads": r.threads, "bfloat16": trainer.bfloat16, "flags": flags[3:],
@@ -119,13 +123,13 @@ def main() -> None:
                 print(json.dumps(row), flush=True)
                 rows[(isa, model_id)].append(row)
     print(f"\nmedians of {args.repeats}:  isa     model                 test acc   train s  "
-          f"(min-max)     epoch s  epochs  load")
+          f"(min-max)     epoch s  epochs  load   CPU s")
     for (isa, model_id), runs in rows.items():
         med = {k: statistics.median(r[k] for r in runs)
-               for k in ("test_acc", "seconds", "epoch_s", "load")}
+               for k in ("test_acc", "seconds", "epoch_s", "load", "cpu_s")}
         span = f"({min(r['seconds'] for r in runs):.1f}-{max(r['seconds'] for r in runs):.1f})"
         print(f"{'':16s}{isa:8s}{model_id:21s} {med['test_acc']:7.2f}% {med['seconds']:8.1f}  "
-              f"{span:13s} {med['epoch_s']:7.1f} {runs[0]['epochs']:6d} {med['load']:5.2f}")
+              f"{span:13s} {med['epoch_s']:7.1f} {runs[0]['epochs']:6d} {med['load']:5.2f} {med['cpu_s']:7.1f}")
 
 
 if __name__ == "__main__":
