@@ -62,7 +62,25 @@ def bar_classes(probs: np.ndarray, true: int) -> list[int]:
     return top if true in top else top[:-1] + [int(true)]
 
 
-class CellGallery(QWidget):
+class PictureList:
+    """A list of test pictures (each item's UserRole holds its index in the test set) beside their
+    probability bars: what the cell gallery and the suspect labels share. Needs self.list, report,
+    images, bars and bars_state."""
+
+    def shown_indices(self) -> list[int]:
+        """The test-set indices in the list, in display order."""
+        return [self.list.item(r).data(Qt.ItemDataRole.UserRole) for r in range(self.list.count())]
+
+    def _on_item(self, item, _previous=None) -> None:
+        if item is None or self.report is None:
+            return
+        i = item.data(Qt.ItemDataRole.UserRole)
+        self.bars.show_image(self.images[i], self.report.probs[i], int(self.report.y_true[i]),
+                             self.report.classes)
+        self.bars_state.show_content()
+
+
+class CellGallery(PictureList, QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.heading = QLabel()
@@ -118,14 +136,3 @@ class CellGallery(QWidget):
         self.bars_state.show_message("Click an image to see its probability for every class." if len(self.indices)
                                      else "No test image has this true/predicted pair.")
 
-    def shown_indices(self) -> list[int]:
-        """The test-set indices in the gallery, in display order."""
-        return [self.list.item(r).data(Qt.ItemDataRole.UserRole) for r in range(self.list.count())]
-
-    def _on_item(self, item, _previous=None) -> None:
-        if item is None or self.report is None:
-            return
-        i = item.data(Qt.ItemDataRole.UserRole)
-        self.bars.show_image(self.images[i], self.report.probs[i], int(self.report.y_true[i]),
-                             self.report.classes)
-        self.bars_state.show_content()

@@ -10,14 +10,14 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 
 from core.evaluation.report import EvalReport
 from core.evaluation.suspects import SHOWN, suspect_labels
-from gui.evaluate.gallery import ProbabilityBars
+from gui.evaluate.gallery import PictureList, ProbabilityBars
 from gui.evaluate.widgets import StateStack, pixmap_from_u8
 
 THUMB = 56
 PICK = "Click an image to see its probability for every class."
 
 
-class SuspectLabels(QWidget):
+class SuspectLabels(PictureList, QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.heading = QLabel()
@@ -63,15 +63,3 @@ class SuspectLabels(QWidget):
                             f"({s.other_prob:.1%})")
             self.list.addItem(item)
         self.bars_state.show_message(PICK)
-
-    def shown_indices(self) -> list[int]:
-        """The test-set indices shown, in display order."""
-        return [self.list.item(r).data(Qt.ItemDataRole.UserRole) for r in range(self.list.count())]
-
-    def _on_item(self, item, _previous=None) -> None:
-        if item is None or self.report is None:
-            return
-        i = item.data(Qt.ItemDataRole.UserRole)
-        self.bars.show_image(self.images[i], self.report.probs[i], int(self.report.y_true[i]),
-                             self.report.classes)
-        self.bars_state.show_content()
