@@ -28,7 +28,6 @@ from core.data.system_memory import available_memory
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm",
                     ".pgm")
 MAX_TEST_FRACTION = 0.9
-RECIPE = "stretch"  # stored in checkpoints: how a picture becomes the model's input
 TEST_NAMES = ("test", "val", "valid", "validation")  # the first present wins
 LAYOUT_HELP = ("Expected DIR/<class>/*.png (split by a seed), or DIR/train/<class>/* and "
                "DIR/test/<class>/*.")
