@@ -237,7 +237,9 @@ class SweepRun:
         code = child.proc.returncode
         r = child.result or {}
         status = r.get("status") or ("stopped" if self._stop_requested and code != 0 else "failed")
-        if child.pruned and status in ("stopped", "finished"):
+        # Pruned only when the stop cut it short: a quick run may reach its last epoch before the
+        # pruner's word does, and then it finished (its trial completes with its figure).
+        if child.pruned and status == "stopped":
             status = "pruned"
         entry = {"index": child.index + 1, **child.values, "run_id": r.get("run_id"),
                  "status": status, "model_acc": finite_number(r.get("model_acc")),

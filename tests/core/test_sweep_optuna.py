@@ -17,8 +17,8 @@ from core.sweep.storage import StudyError, open_storage
 from tests.core.main_process import ROOT, env_for
 
 
-def _sweep(home: Path, *args: str, timeout: float = 600) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "main.py", "sweep", "--model", "line", *args],
+def _sweep(home: Path, *args: str, model: str = "line") -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "main.py", "sweep", "--model", model, *args],
                             cwd=ROOT, env=env_for(home), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -115,39 +115,54 @@ def _trial_lines(lines: list[dict]) -> list[dict]:
     return [line["run"] for line in lines if "run" in line]
 
 
-GOOD, HOPELESS, DIVERGES = 0.05, 1e-7, 1e6
+GOOD, HOPELESS, DIVERGES = 0.01, 1e-7, 1e6  # learning rates for TinyVGG with SGD
 STATE_OF = {GOOD: "COMPLETE", HOPELESS: "PRUNED", DIVERGES: "FAIL"}
+EPOCHS = 12
 
 
-def test_sweep_processes_share_one_study_with_completed_pruned_and_failed_trials(tmp_path):
+@pytest.fixture(scope="module")
+def clothes(tmp_path_factory):
+    """300 real T-shirts and trousers at 64x64: a TinyVGG epoch takes long enough (about 0.1 s on
+    one thread) for the pruner's word to reach a run before its last epoch. On a toy model the whole
+    run is over before the first epoch's line is read, on a fast machine."""
+    from tests.core.image_folder_fixture import write_fashion_folder
+    return write_fashion_folder(tmp_path_factory.mktemp("sweep") / "clothes", per_class=150,
+                                classes=("T-shirt", "Trouser"), size=64, formats=("png",)).root
+
+
+def test_sweep_processes_share_one_study_with_completed_pruned_and_failed_trials(tmp_path, clothes):
     """One sweep process draws 7 trials (seeded: a diverging one, then good and hopeless learning
     rates); then two sweep processes at once join the study. The median pruner stops each hopeless
-    run once 4 trials have completed; the diverging run is a failed trial and the others go on."""
+    run once 4 trials have completed; the diverging run is a failed trial and the others go on.
+    Every run trains on one thread with the same seed, so the good runs' figures are the same to the
+    bit and none of them is ever below the median."""
     home, db = tmp_path / "home", tmp_path / "study.db"
     storage = f"sqlite:///{db}"
-    common = ["--study", "line-lr", "--storage", storage, "--pruner", "median", "--epochs", "40",
+    common = ["--study", "clothes-lr", "--storage", storage, "--pruner", "median",
+              "--epochs", str(EPOCHS), "--image-folder", str(clothes), "--threads", "1",
               "--lr", f"{GOOD},{HOPELESS},{DIVERGES}", "--sampler", "random", "--parallel", "1",
               "--seed", "4", "--out", str(tmp_path / "runs")]
-    code, lines, err = _done(_sweep(home, "--trials", "7", *common))
+    code, lines, err = _done(_sweep(home, "--trials", "7", *common, model="tinyvgg"))
     assert code == 1, err  # the diverged run failed; the other six went on
     summary = lines[-1]["sweep"]
-    assert summary["study"] == "line-lr" and summary["storage"] == storage
-    # Seed 4 draws 1e6, 0.05, 0.05, 1e-7, 1e-7, 0.05, 1e-7: the hopeless ones during the first
-    # four completed trials complete (nothing to compare with yet), the last one is pruned.
+    assert summary["study"] == "clothes-lr" and summary["storage"] == storage
+    # Seed 4 draws 1e6, 0.01, 0.01, 1e-7, 1e-7, 0.01, 1e-7: the hopeless ones during the first
+    # four completed trials complete (nothing to compare with yet), the last one is pruned. At 1e6
+    # the loss is NaN at once: the run halts.
     assert [(r["lr"], r["status"]) for r in _trial_lines(lines)] == [
-        (DIVERGES, "diverged"), (GOOD, "finished"), (GOOD, "finished"), (HOPELESS, "finished"),
+        (DIVERGES, "halted"), (GOOD, "finished"), (GOOD, "finished"), (HOPELESS, "finished"),
         (HOPELESS, "finished"), (GOOD, "finished"), (HOPELESS, "pruned")]
     assert summary["study_best"]["params"] == {"lr": GOOD}
 
-    both = [_sweep(home, "--trials", "2", *common) for _ in range(2)]
+    both = [_sweep(home, "--trials", "2", *common, model="tinyvgg") for _ in range(2)]
     for code, lines, err in [_done(p) for p in both]:
-        assert lines[0]["plan"]["study"] == "line-lr" and lines[0]["plan"]["joined"], err
+        assert lines[0]["plan"]["study"] == "clothes-lr" and lines[0]["plan"]["joined"], err
         runs = _trial_lines(lines)
         assert len(runs) == 2 and code == (1 if any(r["lr"] == DIVERGES for r in runs) else 0), err
         for r in runs:  # from here on a hopeless run is always below the completed runs' median
-            assert r["status"] == {GOOD: "finished", HOPELESS: "pruned"}.get(r["lr"], "diverged")
+            assert r["status"] == {GOOD: "finished", HOPELESS: "pruned"}.get(r["lr"], "halted")
 
-    study = optuna.load_study(study_name="line-lr", storage=storage)
+    study = optuna.load_study(study_name="clothes-lr", storage=storage)
     assert sorted(t.number for t in study.trials) == list(range(11))  # no trial run twice
     states = [t.state.name for t in study.trials]
     assert states[:7] == ["FAIL"] + ["COMPLETE"] * 5 + ["PRUNED"]
@@ -160,7 +175,7 @@ def test_sweep_processes_share_one_study_with_completed_pruned_and_failed_trials
     assert len(runs) == 11 and len({t.user_attrs["run_id"] for t in study.trials}) == 11
     for t in study.trials:
         run = runs[t.user_attrs["run_id"]]
-        assert run["sweep"] == "line-lr" and run["name"] == f"line-lr #{t.number}"
+        assert run["sweep"] == "clothes-lr" and run["name"] == f"clothes-lr #{t.number}"
         assert run["status"] == {"COMPLETE": "finished", "PRUNED": "pruned", "FAIL": "failed"}[t.state.name]
         if run["status"] == "pruned":  # stopped early, its checkpoint kept
-            assert Path(run["checkpoint"]).is_file() and len(run["epochs"]) < 40
+            assert Path(run["checkpoint"]).is_file() and len(run["epochs"]) < EPOCHS

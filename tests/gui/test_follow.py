@@ -171,7 +171,9 @@ def test_writer_half_lines_damage_and_a_folder_that_goes_and_comes_back(qtbot, p
     _batches(w, 1, steps=4)
     qtbot.waitUntil(lambda: status() == "running \u2014 epoch 1 of 2", timeout=5000)
     qtbot.waitUntil(lambda: _points(panel) == 4, timeout=5000)
-    assert panel.comparison.records == [] and panel.compare_state.is_empty
+    # the old run's rows go too, a moment after the curves (COMPARE_AFTER_MS)
+    qtbot.waitUntil(lambda: panel.comparison.records == [] and panel.compare_state.is_empty,
+                    timeout=5000)
     _append(folder, _epoch_line(1, of=2))
     qtbot.waitUntil(lambda: len(panel.comparison.records) == 1, timeout=5000)
     assert status() == "running \u2014 epoch 2 of 2"
