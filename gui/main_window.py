@@ -275,7 +275,8 @@ class MainWindow(RunReports, DataSources, LiveHost, DesktopWindow, QMainWindow):
             return
         config = self.panel.config()
         self._new_run()
-        self.log(f"— New run: {config.model}, {config.epochs} epochs, batch {config.batch_size}, "
+        epochs = "epochs from the data" if "epochs" in config.from_data else f"{config.epochs} epochs"
+        self.log(f"— New run: {config.model}, {epochs}, batch {config.batch_size}, "
                  f"{config.optimizer} lr {config.lr:g}, hidden {config.hidden_units}, "
                  f"seed {config.seed}, device {config.device}"
                  + (f", {config.schedule} schedule" if config.schedule != "constant" else "")

@@ -58,6 +58,7 @@ class SetupPanel(QWidget):
         for spec in self._settings:
             self._add_row(spec)
         self.find_lr = lr_button(self._forms["Training"], self.lr)  # gui/training/lr_finder.py
+        self.data_chooses = self._data_choice_row()
 
         layout = QVBoxLayout(self)
         for box in boxes:
@@ -100,6 +101,29 @@ class SetupPanel(QWidget):
         name = ALIASES.get(spec.name, spec.name)
         if not hasattr(QWidget, name):  # a setting called e.g. "font" stays in self.widgets only
             setattr(self, name, widget)
+
+    def _data_choice_row(self) -> QCheckBox:
+        """For the workflows with settings left to the data (an image folder's epochs, shift and
+        flips: core/config.py, from_data): ticked, those rows are greyed and the trainer chooses
+        them once the data is read, as `main.py train` does when they are not given."""
+        self._chosen = [s for s in self._settings if s.from_data]
+        box = QCheckBox("Let the data choose epochs and augmentation")
+        box.setToolTip("Once the folder is read: enough epochs for a few hundred optimiser steps "
+                       "(within about a minute), and random shifts for a small set (flips stay "
+                       "off: a mirrored picture is not always the same thing). The log says what "
+                       "was chosen and why. Untick to set them yourself.")
+        box.setChecked(True)
+        self._forms[self._chosen[0].box].insertRow(0, box)  # above the rows it greys
+        box.toggled.connect(self._update_enabled)
+        box.toggled.connect(self.changed)
+        return box
+
+    def _left_to_data(self) -> tuple:
+        """The settings the trainer is to choose (config.from_data) for this workflow."""
+        task = self.task()
+        if not self.data_chooses.isChecked():
+            return ()
+        return tuple(s.name for s in self._chosen if task in s.from_data)
 
     def _model_row(self, spec: Setting, form: QFormLayout):
         self.model = QComboBox()
@@ -180,14 +204,15 @@ class SetupPanel(QWidget):
         """A snapshot of what the panel says now (the worker copies it again at Start); settings
         the panel does not show keep their defaults."""
         return TrainConfig(**{spec.name: self._value(spec) for spec in self._settings},
-                           **self._toy_config())
+                           **self._toy_config(), from_data=self._left_to_data())
 
     def _toy_config(self) -> dict:
         return {task: panel.values() for task, panel in self.toy_data.items()}
 
     def state(self) -> dict:
         """What to remember: the config plus the workflow it belongs to."""
-        return {**self.config().to_dict(), "workflow": self.task()}
+        return {**self.config().to_dict(), "workflow": self.task(),
+                "data_chooses": self.data_chooses.isChecked()}
 
     def set_config(self, saved: dict) -> None:
         """Fill the panel from remembered settings; anything missing or odd takes the workflow's
@@ -201,6 +226,8 @@ class SetupPanel(QWidget):
                 fallback = spec.default_for(task, model)
                 self._put(spec, spec.restore(saved.get(spec.name, fallback), fallback))
             self._recipe_model = self.model_id()
+            chooses = saved.get("data_chooses", True)
+            self.data_chooses.setChecked(chooses if isinstance(chooses, bool) else True)
             self._saved_toy = {k: saved[k] for k in ("line", "circles") if isinstance(saved.get(k), dict)}
             self._restore_toy()
         finally:
@@ -341,14 +368,17 @@ class SetupPanel(QWidget):
         have fixed widths."""
         task = self.task()
         spec_of_model = self._spec()
+        left_to_data = self._left_to_data()
         for spec in self._settings:
             used = spec.used_in(task)
             for row in self._rows[spec.name]:
                 self._forms[spec.box].setRowVisible(row, used)
-            enabled = used
+            enabled = used and spec.name not in left_to_data
             if spec.name == "hidden_units" and spec_of_model is not None:
                 enabled = used and spec_of_model.uses_hidden_units
             self.widgets[spec.name].setEnabled(enabled)
+        self._forms[self._chosen[0].box].setRowVisible(
+            self.data_chooses, any(task in s.from_data for s in self._chosen))
         for name, button in self._browse_buttons.items():
             button.setEnabled(self.widgets[name].isEnabled())
         for t, panel in self.toy_data.items():

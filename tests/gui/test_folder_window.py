@@ -7,10 +7,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from image_folder_fixture import write_fashion_folder  # noqa: E402
 
 
-def _choose_folder(w, root, size):
-    """The Image folder workflow on `root` at `size` pixels, as a user sets it in the panel."""
+def _choose_folder(w, root, size, data_chooses=False):
+    """The Image folder workflow on `root` at `size` pixels, as a user sets it in the panel
+    (epochs and augmentation set by hand unless `data_chooses`)."""
     p = w.panel
     p.workflow.setCurrentIndex(p.workflow.findData("folder"))
+    p.data_chooses.setChecked(data_chooses)
     p.image_folder.setText(str(root))
     p.image_folder.editingFinished.emit()
     p.image_size.setValue(size)
@@ -31,6 +33,8 @@ def test_a_folder_run_from_the_panel_to_the_tabs(qtbot, window, tmp_path, fashio
     p.image_folder.setText(str(root))
     p.image_folder.editingFinished.emit()
     p.image_size.setValue(32)
+    p.data_chooses.setChecked(False)  # the epochs set by hand
+    assert p.epochs.isEnabled()
     p.epochs.setValue(4)
     qtbot.waitUntil(lambda: "3 classes" in p.image_folder_note.text(), timeout=30000)
     assert "at 32×32" in p.image_folder_note.text()  # the memory it will take, before loading
@@ -51,6 +55,39 @@ def test_a_folder_run_from_the_panel_to_the_tabs(qtbot, window, tmp_path, fashio
                     and list(tabs.evaluation.data.classes) == ["Bag", "T-shirt", "Trouser"],
                     timeout=30000)
     assert tabs.evaluation.data.test_x.shape[1:] == (3, 32, 32)
+
+
+def test_the_data_chooses_a_small_folders_epochs_in_the_window(qtbot, window, settings, tmp_path,
+                                                               fashion):
+    """Ticked (the default), a folder's epochs and shift are greyed and left to the data, as
+    `main.py train` leaves them when not given; the log says what was chosen and why."""
+    from gui.main_window import MainWindow
+    w = window
+    root = tmp_path / "three"
+    write_fashion_folder(root, classes=("Trouser", "Sneaker", "Bag"), per_class=40,
+                         formats=("png",), size=16, data=fashion)
+    p = _choose_folder(w, root, 16, data_chooses=True)
+    assert p.data_chooses.isVisibleTo(p) and not p.epochs.isEnabled() and not p.shift.isEnabled()
+    assert p.config().from_data == ("epochs", "flip", "shift")
+    with qtbot.waitSignal(w.run_ended, timeout=180000) as ended:
+        w.start()
+    result = ended.args[0]
+    log = w.log_text()
+    assert "epochs from the data" in log and "Chosen from the data" in log
+    chosen = int(log.split("Chosen from the data: ")[1].split(" epochs")[0])
+    assert chosen > 5 and result.error is None and result.epochs_done == chosen  # 5: the default
+    assert "random shifts of up to" in log and result.model_acc > 60  # chance: 33
+    # Fashion-MNIST leaves nothing to the data: the box goes, its rows are the user's
+    p.workflow.setCurrentIndex(p.workflow.findData("fashion"))
+    assert not p.data_chooses.isVisibleTo(p) and p.epochs.isEnabled() and p.config().from_data == ()
+    # unticked, it stays so after a restart
+    p.workflow.setCurrentIndex(p.workflow.findData("folder"))
+    p.data_chooses.setChecked(False)
+    w.close()
+    again = MainWindow(settings)
+    qtbot.addWidget(again)
+    assert again.panel.task() == "folder" and not again.panel.data_chooses.isChecked()
+    assert again.panel.epochs.isEnabled() and again.panel.config().from_data == ()
 
 
 def test_a_folder_that_cannot_be_used_says_why(qtbot, window, tmp_path):

@@ -42,7 +42,7 @@ def test_rows_labels_and_order_are_as_before(panel):
     labelled = [[text for text, _, _ in rows(box.layout()) if text] for box in panel.groups]
     assert [box.title() for box in panel.groups] == ["Experiment", "Training", "Hardware and data"]
     assert labelled == [["Workflow", "Model", "Image folder"],
-                        ["Epochs", "Batch size", "Learning rate", "Optimizer", "Weight decay",
+                        ["Let the data choose epochs and augmentation", "Epochs", "Batch size", "Learning rate", "Optimizer", "Weight decay",
                          "Momentum", "Label smoothing", "LR schedule", "Step every (epochs)",
                          "Warm-up (epochs)", "Best epoch by", "Early stopping patience",
                          "Hidden units", "Seed", "Mix in drawings (sketch)",
@@ -105,7 +105,7 @@ def test_saved_settings_keep_the_previous_versions_keys(panel):
                           "momentum", "schedule", "step_epochs", "warmup_epochs", "best_by",
                           "patience", "tensorboard", "label_smoothing", "flip", "shift",
                           "mixed_precision", "image_folder", "image_size", "test_fraction",
-                          "split_seed", "trivial_augment", "from_data"}
+                          "split_seed", "trivial_augment", "from_data", "data_chooses"}
     # A state written by the previous version, toy workflow included, restores as it was.
     old = {**state, "workflow": "circles", "model": "circles-v2", "epochs": 1000, "lr": 0.05,
            "optimizer": "adam", "seed": 7, "device": "cpu"}
