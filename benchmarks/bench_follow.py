@@ -76,6 +76,8 @@ def run(folder: Path, args) -> None:
         # core.models: imported here first, as in the window, so the open time is Follow's own.
         import core.models  # noqa: F401
         from gui.follow.follow_panel import FollowPanel
+        from gui.shared import collector
+        collector.settle()  # as the window does once its tabs are built (gui/tool_tabs.py)
         panel = FollowPanel()
         panel.resize(1400, 900)
         panel.show()

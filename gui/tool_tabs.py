@@ -16,6 +16,8 @@ from typing import Optional
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QScrollArea, QTabWidget
 
+from gui.shared import collector
+
 
 def model_from_weights(w):
     """Rebuild a model from a ModelWeights on this (the UI) thread: exact, and tiny."""
@@ -89,6 +91,7 @@ class ToolTabs(QObject):
         self.runs.listed.connect(self._history_listed, Qt.ConnectionType.QueuedConnection)
         self.runs.history_problem.connect(self._history_problem)
         self.runs.refresh()
+        collector.settle()  # torch and every panel are in (gui/shared/collector.py)
 
     def _history_listed(self, rows: list) -> None:
         """The first read of the history: its image runs with a checkpoint into Evaluate, before

@@ -57,3 +57,11 @@ def test_sketch_option_reaches_the_config_and_is_remembered(qtbot):
     qtbot.addWidget(again)
     again.set_config(state)
     assert again.sketch.isChecked() and again.config().augment == "sketch"
+
+
+def test_once_the_tabs_are_built_the_collector_leaves_the_startup_objects_alone(window):
+    """gui/shared/collector.py: the modules and widgets made so far are frozen, so a full
+    collection (on any thread) no longer walks them while the window waits."""
+    import gc
+    assert window.tool_tabs.built
+    assert gc.get_freeze_count() > 100_000  # torch, Qt's wrappers and the panels
