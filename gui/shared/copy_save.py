@@ -10,14 +10,17 @@ tab as it is shown, so tabs made later are equipped too).
 """
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 from pathlib import Path
 from typing import Callable, Optional
 
 from PySide6.QtCore import QMimeData, QRect, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import (QGuiApplication, QKeySequence, QPainter, QShortcut, QStandardItem,
+                           QStandardItemModel)
 from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QMenu, QWidget
+import shiboken6
 
 EQUIPPED = "_traindesk_copy_save"  # a widget property: equipped already
 VIEW = "traindesk_view"  # a widget property: a picture view (the canvas, what the model sees) to equip
@@ -103,7 +106,37 @@ def copy_view(view: QWidget, data: Optional[Data] = None) -> QMimeData:
     if rows:
         mime.setText(as_text(header, rows))
     QGuiApplication.clipboard().setMimeData(mime)
+    global _hand_over_at_exit
+    if not _hand_over_at_exit:
+        _hand_over_at_exit = True
+        atexit.register(hand_over_clipboard)
     return mime
+
+
+_hand_over_at_exit = False
+
+
+def hand_over_clipboard() -> None:
+    """As the process exits: what TrainDesk copied, in a QMimeData made by Qt rather than by
+    Python. The clipboard owns what it holds and deletes it last of all, after the interpreter
+    has finished; one made from Python then calls back into it and the exit crashed (SIGSEGV).
+    What was copied stays on the clipboard (where the desktop keeps it after we go)."""
+    if QGuiApplication.instance() is None:
+        return
+    clipboard = QGuiApplication.clipboard()
+    held = clipboard.mimeData()
+    if held is None or not shiboken6.createdByPython(held):
+        return
+    model = QStandardItemModel()  # a model's mimeData() is made in C++: the one way to get one
+    model.appendRow(QStandardItem())
+    native = model.mimeData([model.index(0, 0)])
+    for kind in native.formats():
+        native.removeFormat(kind)
+    if held.hasImage():
+        native.setImageData(held.imageData())
+    if held.hasText():
+        native.setText(held.text())
+    clipboard.setMimeData(native)
 
 
 def save_png(view: QWidget, path) -> Path:

@@ -371,3 +371,41 @@ def test_the_canvas_copies_as_a_picture_and_notes_say_how_a_run_ended(qtbot):
         "circles-v2 diverged", "the loss grew 100-fold in 20 epochs")
     assert ended_words(Failure("Fashion-MNIST is missing")) == ("A run failed",
                                                                 "Fashion-MNIST is missing")
+
+
+def test_a_process_that_copied_a_view_exits_cleanly():
+    """The clipboard deletes what it still holds as the process exits, after Python has finished:
+    a QMimeData made from Python made that exit a crash (SIGSEGV, exit code 139)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = ("from PySide6.QtWidgets import QApplication, QLabel\n"
+            "app = QApplication([])\n"
+            "from gui.shared.copy_save import copy_view\n"
+            "label = QLabel('loss 0.25')\n"
+            "copy_view(label, lambda: (['epoch', 'loss'], [[1, 0.25]]))\n"
+            "print(QApplication.clipboard().text(), end='')\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                         timeout=120, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, (out.returncode, out.stderr[-2000:])
+    assert out.stdout == "epoch\tloss\n1\t0.25\n"
+
+
+def test_the_hand_over_at_exit_keeps_what_was_copied(qtbot):
+    import shiboken6
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QLabel
+    from gui.shared.copy_save import copy_view, hand_over_clipboard
+
+    label = QLabel("accuracy")
+    qtbot.addWidget(label)
+    label.resize(120, 40)
+    copy_view(label, lambda: (["epoch", "acc"], [[3, 88.0]]))
+    clipboard = QGuiApplication.clipboard()
+    assert shiboken6.createdByPython(clipboard.mimeData())
+    hand_over_clipboard()
+    held = clipboard.mimeData()
+    assert not shiboken6.createdByPython(held)  # Qt's own: nothing calls back after Python ends
+    assert held.text() == "epoch\tacc\n3\t88.0\n" and held.imageData().width() == 120
