@@ -19,7 +19,9 @@ def test_the_menu_action_opens_the_tab_and_notebook02_plays_through(window, qtbo
     # It trains in the Training tab's worker, which waits meanwhile: no Start until it is over.
     assert w.session.phase == "replaying" and not w.session.can_start
     qtbot.waitUntil(lambda: panel.status.text().startswith("Done"), timeout=120000)
-    assert w.session.phase == "idle" and w.session.can_start
+    # the worker's job ends a moment after the replay says it is done
+    qtbot.waitUntil(lambda: w.session.phase == "idle", timeout=10000)
+    assert w.session.can_start
     steps = [panel.steps.item(i).text() for i in range(panel.steps.count())]
     assert len(steps) == 4 and all(s.startswith("\u2713") for s in steps)
     assert "Add ReLU" in panel.caption.text()
