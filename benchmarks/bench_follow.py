@@ -77,6 +77,7 @@ def run(folder: Path, args) -> None:
         import core.models  # noqa: F401
         from gui.follow.follow_panel import FollowPanel
         from gui.shared import collector
+        collector.keep_to_ui_thread()  # as the window does (gui/main_window.py)
         collector.settle()  # as the window does once its tabs are built (gui/tool_tabs.py)
         panel = FollowPanel()
         panel.resize(1400, 900)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QLabel, QMainWindow, QPlainTextEdit, QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from core import applog, workflows
-from gui.shared import settings as store
+from gui.shared import collector, settings as store
 from gui.shared.narrow_fields import keep_form_whole
 from gui.shared.native_imports import import_shared_natives
 from gui.training.message_bar import MessageBar
@@ -51,6 +51,7 @@ class MainWindow(RunReports, DataSources, LiveHost, DesktopWindow, QMainWindow):
 
     def __init__(self, settings=None, parent=None):
         super().__init__(parent)
+        collector.keep_to_ui_thread()  # before any worker thread allocates (gui/shared/collector.py)
         self.settings = settings if settings is not None else store.make_settings()
         self.setWindowTitle("TrainDesk")
         # The run's phase and the worker (made after the first paint); the window shows them.

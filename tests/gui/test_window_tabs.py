@@ -65,3 +65,22 @@ def test_once_the_tabs_are_built_the_collector_leaves_the_startup_objects_alone(
     import gc
     assert window.tool_tabs.built
     assert gc.get_freeze_count() > 100_000  # torch, Qt's wrappers and the panels
+
+
+def test_the_collector_runs_on_the_ui_thread_only(window, qtbot):
+    """Automatic collection is off once a window exists: a worker thread that allocates never
+    destroys a closed window's widgets; the UI thread's timer collects cyclic garbage instead."""
+    import gc
+    import weakref
+
+    assert not gc.isenabled()
+
+    class Cycle:
+        pass
+    a, b = Cycle(), Cycle()
+    a.other, b.other = b, a
+    gone = weakref.ref(a)
+    del a, b
+    kept = [[] for _ in range(gc.get_threshold()[0] + 1)]  # the youngest generation is due
+    qtbot.waitUntil(lambda: gone() is None, timeout=5000)
+    assert len(kept) > 0
