@@ -150,7 +150,10 @@ class FollowPanel(QWidget):
         self.stop_button.setEnabled(True)
         self.timer.start()
         self._on_news(self.reading.start(self.folder), True)  # its first slice, read here
-        self.poll()  # the rest (of a big file) in the reader's thread
+        # The rest (of a big file) in the reader's thread, once the tab has been laid out and
+        # painted: a reader holding the interpreter made each of the many Python calls of a
+        # first paint wait for it, and the window stood still for 0.2 s.
+        QTimer.singleShot(0, self, self.poll)
         return True
 
     def choose_folder(self) -> bool:
