@@ -202,7 +202,7 @@ MODELS: dict[str, ModelSpec] = {s.id: s for s in [
               channels_last=True),
     ModelSpec("fashion-best", "FashionBest", "fashion",
               "TrainDesk's own small, fast CNN with batch norm and a recipe of its own (one-cycle, "
-              "label smoothing, bfloat16): over 92% in about a minute on two CPU cores.",
+              "label smoothing, bfloat16): over 92% in one to two minutes on two CPU cores.",
               _best,
               channels_last=True),
     ModelSpec("tinyvgg", "TinyVGG", "folder",
