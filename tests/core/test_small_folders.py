@@ -76,7 +76,7 @@ def test_epochs_follow_the_folders_size_and_the_time_budget():
     5 epochs, more only as far as the time budget holds; shifts only for small sets."""
     config = _config("--image-folder", "unused")
     values, why = folder_workflow._data_defaults(config, 120, 0.01)
-    assert values == {"epochs": 75, "shift": 4, "flip": False} and "75 epochs" in why
+    assert values == {"epochs": 175, "shift": 4, "flip": False} and "175 epochs" in why
     values, why = folder_workflow._data_defaults(config, 120, 0.125)  # a slow machine
     assert values["epochs"] == 64 and "as many as fit in 40 s" in why
     values, why = folder_workflow._data_defaults(config, 20_000, 0.05)  # 625 steps of 40 s
