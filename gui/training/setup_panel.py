@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLineEdit,
+                               QPushButton, QVBoxLayout, QWidget)
 
 # Plain dataclasses and declarations, no torch: safe before the first paint.
 from core import workflows
@@ -11,6 +11,8 @@ from core.config import DEVICE_NAMES, WORKFLOWS, TrainConfig
 from core.settings_spec import BOXES, Setting, settings_of
 from gui.shared.narrow_fields import let_fields_narrow
 from gui.shared.setting_widgets import changed_signal, note_label, plain_widget
+from gui.training.data_choice import DataChoice
+from gui.training.folder_row import folder_row
 from gui.training.lr_finder import lr_button
 
 LOADING = "loading…"
@@ -58,7 +60,10 @@ class SetupPanel(QWidget):
         for spec in self._settings:
             self._add_row(spec)
         self.find_lr = lr_button(self._forms["Training"], self.lr)  # gui/training/lr_finder.py
-        self.data_chooses = self._data_choice_row()
+        self.data_choice = DataChoice(self._settings, self._forms)  # gui/training/data_choice.py
+        self.data_chooses = self.data_choice.box
+        self.data_chooses.toggled.connect(self._update_enabled)
+        self.data_chooses.toggled.connect(self.changed)
 
         layout = QVBoxLayout(self)
         for box in boxes:
@@ -102,29 +107,6 @@ class SetupPanel(QWidget):
         if not hasattr(QWidget, name):  # a setting called e.g. "font" stays in self.widgets only
             setattr(self, name, widget)
 
-    def _data_choice_row(self) -> QCheckBox:
-        """For the workflows with settings left to the data (an image folder's epochs, shift and
-        flips: core/config.py, from_data): ticked, those rows are greyed and the trainer chooses
-        them once the data is read, as `main.py train` does when they are not given."""
-        self._chosen = [s for s in self._settings if s.from_data]
-        box = QCheckBox("Let the data choose epochs and augmentation")
-        box.setToolTip("Once the folder is read: enough epochs for a few hundred optimiser steps "
-                       "(within about a minute), and random shifts for a small set (flips stay "
-                       "off: a mirrored picture is not always the same thing). The log says what "
-                       "was chosen and why. Untick to set them yourself.")
-        box.setChecked(True)
-        self._forms[self._chosen[0].box].insertRow(0, box)  # above the rows it greys
-        box.toggled.connect(self._update_enabled)
-        box.toggled.connect(self.changed)
-        return box
-
-    def _left_to_data(self) -> tuple:
-        """The settings the trainer is to choose (config.from_data) for this workflow."""
-        task = self.task()
-        if not self.data_chooses.isChecked():
-            return ()
-        return tuple(s.name for s in self._chosen if task in s.from_data)
-
     def _model_row(self, spec: Setting, form: QFormLayout):
         self.model = QComboBox()
         self.model.setMinimumContentsLength(10)
@@ -146,27 +128,13 @@ class SetupPanel(QWidget):
         return self.device, [self.device, self.device_found]
 
     def _folder_row(self, spec: Setting, form: QFormLayout):
-        """A folder setting: a line to type it, a … button to choose it, a note under it (where
-        the data came from; what an image folder holds)."""
-        edit = QLineEdit()
-        edit.setPlaceholderText("automatic" if spec.name == "data_dir" else "choose a folder…")
-        browse = QPushButton("…")
-        browse.setToolTip(f"Choose the {spec.words}")
-        browse.setFixedWidth(browse.fontMetrics().horizontalAdvance("…") + 24)
-        browse.clicked.connect(lambda: self._browse(spec))
-        note = note_label()
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(edit, 1)
-        row.addWidget(browse)
-        form.addRow(spec.label, row)
-        form.addRow(note)
+        edit, browse, note, rows = folder_row(spec, form, self)  # gui/training/folder_row.py
         self._browse_buttons[spec.name] = browse
         if spec.name == "data_dir":
             self.browse, self.data_source = browse, note
         else:
             setattr(self, f"{spec.name}_note", note)
-        return edit, [row, note]
+        return edit, rows
 
     # -- one setting's value in and out ----------------------------------------------------------
     def _value(self, spec: Setting):
@@ -204,7 +172,7 @@ class SetupPanel(QWidget):
         """A snapshot of what the panel says now (the worker copies it again at Start); settings
         the panel does not show keep their defaults."""
         return TrainConfig(**{spec.name: self._value(spec) for spec in self._settings},
-                           **self._toy_config(), from_data=self._left_to_data())
+                           **self._toy_config(), from_data=self.data_choice.left_to_data(self.task()))
 
     def _toy_config(self) -> dict:
         return {task: panel.values() for task, panel in self.toy_data.items()}
@@ -226,8 +194,7 @@ class SetupPanel(QWidget):
                 fallback = spec.default_for(task, model)
                 self._put(spec, spec.restore(saved.get(spec.name, fallback), fallback))
             self._recipe_model = self.model_id()
-            chooses = saved.get("data_chooses", True)
-            self.data_chooses.setChecked(chooses if isinstance(chooses, bool) else True)
+            self.data_choice.restore(saved)
             self._saved_toy = {k: saved[k] for k in ("line", "circles") if isinstance(saved.get(k), dict)}
             self._restore_toy()
         finally:
@@ -368,7 +335,7 @@ class SetupPanel(QWidget):
         have fixed widths."""
         task = self.task()
         spec_of_model = self._spec()
-        left_to_data = self._left_to_data()
+        left_to_data = self.data_choice.left_to_data(task)
         for spec in self._settings:
             used = spec.used_in(task)
             for row in self._rows[spec.name]:
@@ -377,20 +344,11 @@ class SetupPanel(QWidget):
             if spec.name == "hidden_units" and spec_of_model is not None:
                 enabled = used and spec_of_model.uses_hidden_units
             self.widgets[spec.name].setEnabled(enabled)
-        self._forms[self._chosen[0].box].setRowVisible(
-            self.data_chooses, any(task in s.from_data for s in self._chosen))
+        self.data_choice.show_for(task)
         for name, button in self._browse_buttons.items():
             button.setEnabled(self.widgets[name].isEnabled())
         for t, panel in self.toy_data.items():
             panel.setVisible(t == task)
-
-    def _browse(self, spec: Setting) -> None:
-        title = "Folder holding Fashion-MNIST" if spec.name == "data_dir" else \
-            "Folder of your images: one folder per class (or train/ and test/)"
-        edit = self.widgets[spec.name]
-        folder = QFileDialog.getExistingDirectory(self, title, edit.text())
-        if folder:
-            edit.setText(folder)
 
     # -- the toy workflows' data and an image folder's contents -----------------------------------
     def _add_toy_data(self) -> None:
