@@ -98,6 +98,8 @@ class RunsPanel(QWidget):
         self.details = ElidedLabel()
         self.files = ElidedLabel()
         self.files.setStyleSheet("color: palette(placeholder-text);")
+        self.details.hide()  # until a run is selected
+        self.files.hide()
 
         self.open_button = QToolButton()
         self.open_button.setText("Open")
@@ -149,7 +151,9 @@ class RunsPanel(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
         split.addWidget(self.views)
-        split.setSizes([380, 420])
+        split.setSizes([500, 300])  # the history first; the curves take what is left
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
         self.setMinimumHeight(420)
         lay = QVBoxLayout(self)
@@ -271,6 +275,8 @@ class RunsPanel(QWidget):
         self.buttons["csv"].setEnabled(bool(selected))
         self.details.setText(_details(row, len(selected)) if row else "")
         self.files.setText(_files_line(row) if row else "")
+        for label in (self.details, self.files):  # no blank lines under the table
+            label.setVisible(bool(label.text()))
 
     # -- actions ----------------------------------------------------------------------------------
     def open_run(self, best: bool = False) -> None:
