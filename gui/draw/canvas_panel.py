@@ -105,6 +105,7 @@ class CanvasPanel(QWidget):
                                    value=int(self.surface.brush_size))
         self.size_slider.setToolTip("Brush size ([ and ])")
         self.size_slider.setMaximumWidth(120)
+        self.size_slider.setMinimumWidth(60)  # squeezed to nothing in a narrow window (scale 2)
         self.size_slider.valueChanged.connect(lambda v: setattr(self.surface, "brush_size", float(v)))
         row.addWidget(QLabel("Size"))
         row.addWidget(self.size_slider)
