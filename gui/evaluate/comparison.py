@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QSplitter, QTableView, QTableW
 from gui.evaluate.data_sets import data_label
 from gui.evaluate.still_plot import still_plot
 from gui.shared.column_fit import fit_columns
+from gui.shared.row_tables import read_only_rows
 
 COLUMNS = [("model_name", "model_name"), ("model_loss", "model_loss"), ("model_acc", "model_acc"),
            ("training_time", "training_time"), ("epochs", "epochs"), ("device", "device"),
@@ -77,10 +78,8 @@ class RecordsTable(QTableView):
         super().__init__(parent)
         self.records_model = RecordsModel(self)
         self.setModel(self.records_model)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        read_only_rows(self)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.verticalHeader().setVisible(False)
         self.setWordWrap(False)
 
     def set_records(self, records: list) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel,
                                QPushButton, QScrollArea, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from gui.shared.row_tables import read_only_rows
 
 RIGHT = "#1a7f37"   # green and red as the seed's plots use them, dark enough to read on white
 WRONG = "#cf222e"
@@ -128,9 +130,7 @@ class NumberTable(QTableWidget):
         super().__init__(0, len(columns), parent)
         self.keys = [k for k, _ in columns]
         self.setHorizontalHeaderLabels([label for _, label in columns])
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.verticalHeader().setVisible(False)
+        read_only_rows(self)
 
     def set_rows(self, rows: list[dict], fmt: dict | None = None) -> None:
         fmt = fmt or {}

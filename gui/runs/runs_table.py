@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableV
 
 from gui.runs.runs_model import COLUMNS, NAME, NOTE, STARTED, TIME, RunsModel, display
 from gui.shared.column_fit import fit_columns
+from gui.shared.row_tables import read_only_rows
 
 TICK_MS = 1000  # how often a running run's time is redrawn
 WIDEST = {NAME: 260, NOTE: 400}  # column widths the first fit does not go past
@@ -34,10 +35,8 @@ class RunsTable(QWidget):
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(STARTED, Qt.SortOrder.AscendingOrder)  # oldest first, as stored
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        read_only_rows(self.view)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
         # A line of text and a little air per row (the style's default is half as tall again):
         # more of the history shows above the curves.
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)

@@ -1,10 +1,11 @@
 """Help ▸ Keyboard shortcuts: every shortcut of the window in a table, read from its actions."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView,
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from gui.shared.copy_save import copy_table_on_ctrl_c
+from gui.shared.row_tables import read_only_rows
 
 
 class ShortcutsDialog(QDialog):
@@ -14,9 +15,7 @@ class ShortcutsDialog(QDialog):
         self.table = QTableWidget(len(rows), 2)
         self.table.setHorizontalHeaderLabels(["Keys", "Action"])
         self.table.setAccessibleName("Keyboard shortcuts")
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
+        read_only_rows(self.table)
         for r, (keys, text) in enumerate(rows):
             self.table.setItem(r, 0, QTableWidgetItem(keys))
             self.table.setItem(r, 1, QTableWidgetItem(text))

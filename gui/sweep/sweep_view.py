@@ -22,13 +22,14 @@ from typing import Optional
 
 import pyqtgraph as pg
 from PySide6.QtCore import QProcess, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QSplitter, QTableWidget, QVBoxLayout, QWidget)
 
 from core.runs.store import RunStore
 from gui.evaluate.widgets import StateStack
 from gui.jobs import JobRunner
 from gui.shared.elided_label import ElidedLabel
+from gui.shared.row_tables import read_only_rows
 from gui.shared.theme import follow_theme
 from gui.sweep.sweep_plot import NAMES, SweepPlot
 
@@ -132,9 +133,7 @@ class SweepView(SweepPlot, QWidget):
         self.plot_state = StateStack(self.plot, "Each run appears here once its first epoch is in.")
 
         self.table = QTableWidget(0, 0)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
+        read_only_rows(self.table)
         self.table.setAlternatingRowColors(True)
 
         from gui.sweep.study_panel import StudyPanel

@@ -409,3 +409,38 @@ def test_the_hand_over_at_exit_keeps_what_was_copied(qtbot):
     held = clipboard.mimeData()
     assert not shiboken6.createdByPython(held)  # Qt's own: nothing calls back after Python ends
     assert held.text() == "epoch\tacc\n3\t88.0\n" and held.imageData().width() == 120
+
+
+def test_tab_leaves_a_table_instead_of_walking_its_cells(qtbot):
+    """A keyboard user gets past a read-only table with one Tab; the arrow keys move within it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+    from gui.shared.row_tables import read_only_rows
+
+    box = QWidget()
+    qtbot.addWidget(box)
+    table, after = QTableWidget(3, 3), QLineEdit()
+    for r in range(3):
+        for c in range(3):
+            table.setItem(r, c, QTableWidgetItem(f"{r},{c}"))
+    lay = QVBoxLayout(box)
+    lay.addWidget(table)
+    lay.addWidget(after)
+    box.show()
+    qtbot.waitExposed(box)
+    box.activateWindow()
+    read_only_rows(table)
+    table.setFocus()
+    table.setCurrentCell(0, 0)
+    qtbot.keyClick(table, Qt.Key.Key_Right)
+    assert table.currentColumn() == 1 and box.focusWidget() is table
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert box.focusWidget() is after and table.currentColumn() == 1
+
+
+def test_the_windows_tables_let_tab_through(window):
+    from PySide6.QtWidgets import QAbstractItemView
+    tables = [t for t in window.findChildren(QAbstractItemView) if t.metaObject().className()
+              in ("QTableView", "QTableWidget", "RecordsTable", "NumberTable")]
+    assert len(tables) >= 4  # the Runs table, the comparisons, Evaluate's per-class figures
+    assert not [t for t in tables if t.tabKeyNavigation()]
