@@ -444,3 +444,61 @@ def test_the_windows_tables_let_tab_through(window):
               in ("QTableView", "QTableWidget", "RecordsTable", "NumberTable")]
     assert len(tables) >= 4  # the Runs table, the comparisons, Evaluate's per-class figures
     assert not [t for t in tables if t.tabKeyNavigation()]
+
+
+CLICK = """
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from gui.shared.notify import Notifier
+n = Notifier()
+print(n.notify("fashion-v0 finished", "test accuracy 88.0%", on_click=lambda: (print("raised"), app.quit())))
+QTimer.singleShot(20000, app.quit)
+app.exec()
+"""
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"  # the distribution's, where python3-gi installs GLib's bindings
+
+
+def _has_gi() -> bool:
+    import subprocess
+    try:
+        return subprocess.run([SYSTEM_PYTHON, "-c", "import gi"], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not all(__import__("shutil").which(p) for p in ("dbus-daemon", "gdbus"))
+                    or not _has_gi(),
+                    reason="needs a D-Bus daemon, gdbus and /usr/bin/python3 with python3-gi")
+def test_a_click_on_the_note_reaches_the_window(tmp_path):
+    """The whole round trip over a private session bus: the Notify call reaches a stand-in
+    notification service (tests/gui/fake_notifications.py), which answers with an id and then
+    says the note was clicked (ActionInvoked); the Notifier calls back what raises the window."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+                              stdout=subprocess.PIPE, text=True)
+    service = None
+    try:
+        address = daemon.stdout.readline().strip()
+        service = subprocess.Popen([SYSTEM_PYTHON, str(Path(__file__).with_name("fake_notifications.py")),
+                                    address], stdout=subprocess.PIPE, text=True)
+        assert service.stdout.readline().startswith("ready 1")  # it owns the name
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DBUS_SESSION_BUS_ADDRESS=address,
+                   PYTHONPATH=str(root))
+        out = subprocess.run([sys.executable, "-c", CLICK], env=env, cwd=root, capture_output=True,
+                             text=True, timeout=60)
+        assert out.stdout.split() == ["dbus", "raised"], (out.stdout, out.stderr)
+        assert service.stdout.readline().split() == ["called", "Notify", "fashion-v0", "finished"]
+    finally:
+        if service is not None:
+            service.terminate()
+            service.wait(10)
+        daemon.terminate()
+        daemon.wait(10)
