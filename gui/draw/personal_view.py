@@ -8,6 +8,8 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QPushButton, QVBoxLayout)
 
+from gui.shared.thumbnail_list import thumbnail_list
+
 THUMB = 72
 
 
@@ -21,11 +23,7 @@ class PersonalSetView(QDialog):
         self.people = PersonalSet.for_model(bar.key_of(index), None, self.classes)
         self.setWindowTitle(f"Personal set: {bar.panel.models[index][0]}")
         self.resize(760, 560)
-        self.list = QListWidget()
-        self.list.setViewMode(QListWidget.ViewMode.IconMode)
-        self.list.setIconSize(QSize(THUMB, THUMB))
-        self.list.setGridSize(QSize(THUMB + 40, THUMB + 34))
-        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list = thumbnail_list(THUMB, QSize(THUMB + 40, THUMB + 34), fixed=False)
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.summary = QLabel()
         self.summary.setWordWrap(True)

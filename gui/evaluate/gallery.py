@@ -5,11 +5,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidgetItem, QVBoxLayout, QWidget
 
 from core.evaluation.report import EvalReport
 from gui.evaluate.widgets import RIGHT, WRONG, StateStack, pixmap_from_u8
 from gui.evaluate.still_plot import still_plot
+from gui.shared.thumbnail_list import thumbnail_list
 
 THUMB = 56
 MAX_BARS = 12  # probability bars per image: more would not leave a readable class name each
@@ -86,13 +87,7 @@ class CellGallery(PictureList, QWidget):
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         self.heading.setStyleSheet("font-weight: bold;")
-        self.list = QListWidget()
-        self.list.setViewMode(QListWidget.ViewMode.IconMode)
-        self.list.setIconSize(QSize(THUMB, THUMB))
-        self.list.setGridSize(QSize(THUMB + 44, THUMB + 44))
-        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.list.setMovement(QListWidget.Movement.Static)
-        self.list.setUniformItemSizes(True)
+        self.list = thumbnail_list(THUMB, QSize(THUMB + 44, THUMB + 44))
         self.list.currentItemChanged.connect(self._on_item)
         self.bars = ProbabilityBars()
         self.bars_state = StateStack(self.bars, "Click an image to see its probability for every class.")

@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidgetItem, QVBoxLayout, QWidget
 
 from core.evaluation.report import EvalReport
 from core.evaluation.suspects import SHOWN, suspect_labels
 from gui.evaluate.gallery import PictureList, ProbabilityBars
 from gui.evaluate.widgets import StateStack, pixmap_from_u8
+from gui.shared.thumbnail_list import thumbnail_list
 
 THUMB = 56
 PICK = "Click an image to see its probability for every class."
@@ -22,13 +23,7 @@ class SuspectLabels(PictureList, QWidget):
         super().__init__(parent)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
-        self.list = QListWidget()
-        self.list.setViewMode(QListWidget.ViewMode.IconMode)
-        self.list.setIconSize(QSize(THUMB, THUMB))
-        self.list.setGridSize(QSize(THUMB + 70, THUMB + 48))
-        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.list.setMovement(QListWidget.Movement.Static)
-        self.list.setUniformItemSizes(True)
+        self.list = thumbnail_list(THUMB, QSize(THUMB + 70, THUMB + 48))
         self.list.currentItemChanged.connect(self._on_item)
         self.bars = ProbabilityBars()
         self.bars_state = StateStack(self.bars, PICK)
