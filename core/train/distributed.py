@@ -9,6 +9,7 @@ decisions (halt, diverged, early stop) at the same step. Only rank 0 prints, sav
 from __future__ import annotations
 
 import os
+import time
 from datetime import timedelta
 
 import torch
@@ -66,15 +67,31 @@ def cpu_cores() -> int:
 def all_sum(values: list[float], device) -> list[float]:
     """Sum each value over the ranks (float64, so counts stay exact)."""
     t = torch.tensor(values, dtype=torch.float64, device=device)
-    dist.all_reduce(t, op=dist.ReduceOp.SUM)
-    return t.tolist()
+    return _all_reduce(t, dist.ReduceOp.SUM).tolist()
 
 
 def any_rank(flag: bool, device) -> bool:
     """True on every rank when it is true on any (a stop asked for, a non-finite loss seen)."""
     t = torch.tensor([1.0 if flag else 0.0], device=device)
-    dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return bool(t.item())
+    return bool(_all_reduce(t, dist.ReduceOp.MAX).item())
+
+
+def _all_reduce(t: torch.Tensor, op, limit_s: float = 1.0) -> torch.Tensor:
+    """all_reduce `t` in place; return it once gloo's worker thread has let go of it too.
+
+    all_reduce returns when the sum is done, but the worker thread lets go of the tensor a moment
+    later, and letting go of a tensor that Python made takes the GIL. A rank that finishes right
+    after its last all_reduce could reach interpreter shutdown first: the worker then cannot take
+    the GIL and the process aborts ("terminate called without an active exception", exit -6),
+    failing a run that trained and saved. Only CPU (gloo) tensors wait: an NCCL work may be held
+    on purpose for longer, and each wait here would stall the loop.
+    """
+    dist.all_reduce(t, op=op)
+    if t.device.type == "cpu" and hasattr(t, "_use_count"):
+        deadline = time.monotonic() + limit_s
+        while t._use_count() > 1 and time.monotonic() < deadline:
+            time.sleep(0.0002)  # releases the GIL, which the worker may need
+    return t
 
 
 def wrap(model, global_batch):
