@@ -18,8 +18,10 @@ def env_for(home: Path) -> dict:
     return {**os.environ, "TRAINDESK_DATA_HOME": str(home), "PYTHONUNBUFFERED": "1"}
 
 
-def _default_signals():
-    # As from a terminal: a test runner started in the background may pass signals on ignored.
+def default_signals():
+    """Popen's preexec_fn: the child takes signals as a process started from a terminal does. A
+    test runner started in the background (a non-interactive shell's `&`) passes SIGINT on ignored,
+    and a child that keeps ignoring it cannot be tested for Ctrl+C."""
     for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
         signal.signal(sig, signal.SIG_DFL)
 
@@ -30,7 +32,7 @@ class Running:
     def __init__(self, args, home: Path):
         self.proc = subprocess.Popen([sys.executable, "main.py", *args], cwd=ROOT, env=env_for(home),
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     preexec_fn=_default_signals)
+                                     preexec_fn=default_signals)
         self.lines: queue.Queue = queue.Queue()
         self.out: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -14,21 +14,16 @@ import pytest
 from core import checkpoint
 from core.cli.common import StopOnSignal as _StopOnSignal
 from core.train.trainer import Control
+from main_process import default_signals
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _default_signals():
-    # As from a terminal: a test runner started in the background may pass SIGINT on ignored.
-    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_DFL)
 
 
 def _train_then_signal(tmp_path, sig, *args):
     env = {**os.environ, "TRAINDESK_DATA_HOME": str(tmp_path / "home")}
     proc = subprocess.Popen([sys.executable, "main.py", "train", *args, "--out", str(tmp_path / "runs")],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, preexec_fn=_default_signals)
+                            text=True, preexec_fn=default_signals)
     lines = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)
     reader.start()

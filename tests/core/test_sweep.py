@@ -15,6 +15,7 @@ from core.sweep import plan as sweep
 from core.sweep.supervise import SweepRun
 from core.cli.dispatch import main
 from core.runs.store import RunStore
+from main_process import default_signals
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,12 +26,6 @@ def _lines(text: str) -> list[dict]:
 
 def _store(home: Path) -> RunStore:
     return RunStore(home / "runs" / "runs.sqlite")
-
-
-def _default_signals():
-    # As from a terminal: a test runner started in the background may pass SIGINT on ignored.
-    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_DFL)
 
 
 def test_a_sweep_of_8_runs_ends_with_all_8_in_the_history(tmp_path, fashion_files):
@@ -152,7 +147,7 @@ def test_ctrl_c_stops_every_run_and_each_saves(tmp_path):
                              "--lr", "0.1,0.2,0.3", "--epochs", "1000000", "--parallel", "2",
                              "--out", str(tmp_path / "runs")], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_default_signals)
+                            preexec_fn=default_signals)
     try:
         plan = json.loads(proc.stdout.readline())["plan"]
         deadline = time.monotonic() + 120

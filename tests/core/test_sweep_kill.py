@@ -14,7 +14,7 @@ import pytest
 
 from core import checkpoint
 from core.cli.common import BURST_S
-from main_process import ROOT, Running, history, metrics_end
+from main_process import ROOT, Running, default_signals, history, metrics_end
 
 
 def _children(pid: int) -> list[int]:
@@ -86,7 +86,7 @@ _WAITER = textwrap.dedent("""
 
 def test_a_burst_of_signals_is_one_stop_and_a_later_one_quits_at_once():
     proc = subprocess.Popen([sys.executable, "-c", _WAITER], cwd=ROOT, stdout=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=default_signals)
     try:
         assert proc.stdout.readline() == "ready\n"
         for _ in range(5):  # as a dying sweep's threads send it
